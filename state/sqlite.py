@@ -1,0 +1,318 @@
+"""SQLite implementation of the ``Store`` protocol (WAL mode, one file).
+
+One connection, shared by the pipeline's threads behind a lock: writes are
+short and SQLite serialises them anyway. ``busy_timeout`` lets another process
+(the CLI while the service runs) wait for the lock instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
+from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from state.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def to_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+    return value.astimezone(UTC).isoformat()
+
+
+def from_text(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+class SQLiteStore:
+    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise _wrap(exc, self.path) from None
+
+    # -- plumbing ---------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"state: {self.path} has schema version {version}, newer than this "
+                f"appban-monitor understands ({SCHEMA_VERSION}); refusing to downgrade. "
+                "Run the newer version or restore a backup."
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                db.executescript_in_tx(MIGRATIONS[number - 1])
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise _wrap(exc, self.path) from None
+            try:
+                yield _Tx(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._db.execute("ROLLBACK")
+                raise _wrap(exc, self.path) from None
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise _wrap(exc, self.path) from None
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.query("PRAGMA user_version")[0][0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- feeds ------------------------------------------------------------
+    def sync_feeds(self, feeds: Iterable[Feed], origin: str, now: datetime) -> None:
+        """Configured feeds are upserted; configured feeds no longer listed are retired
+        (removed = 2) and come back if listed again. Feeds the user removed (removed = 1)
+        stay removed, and feeds added by hand (origin cli/opml) are left alone."""
+        feeds = list(feeds)
+        with self.transaction() as tx:
+            for feed in feeds:
+                tx.execute(
+                    "INSERT INTO feeds (url, name, interval, origin, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (url) DO UPDATE SET name = excluded.name,"
+                    " interval = excluded.interval,"
+                    " removed = CASE removed WHEN 2 THEN 0 ELSE removed END",
+                    (feed.url, feed.name, feed.interval, origin, to_text(now)),
+                )
+            listed = [feed.url for feed in feeds]
+            tx.execute(
+                "UPDATE feeds SET removed = 2 WHERE removed = 0 AND origin IN ('config', 'default')"
+                f" AND url NOT IN ({', '.join('?' * len(listed))})",
+                listed,
+            )
+
+    def add_feed(self, feed: Feed, origin: str, now: datetime) -> bool:
+        with self.transaction() as tx:
+            row = tx.execute("SELECT removed FROM feeds WHERE url = ?", (feed.url,)).fetchone()
+            if row is not None and not row["removed"]:
+                return False
+            tx.execute(
+                "INSERT INTO feeds (url, name, interval, origin, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET removed = 0, name = excluded.name,"
+                " interval = excluded.interval, next_check = NULL",
+                (feed.url, feed.name, feed.interval, origin, to_text(now)),
+            )
+            return True
+
+    def remove_feed(self, url: str) -> bool:
+        with self.transaction() as tx:
+            cursor = tx.execute(
+                "UPDATE feeds SET removed = 1 WHERE url = ? AND removed = 0", (url,)
+            )
+            return cursor.rowcount > 0
+
+    def feeds(self) -> list[FeedHealth]:
+        rows = self.query("SELECT * FROM feeds WHERE removed = 0 ORDER BY url")
+        return [_feed_health(row) for row in rows]
+
+    def due_feeds(self, now: datetime) -> list[FeedHealth]:
+        rows = self.query(
+            "SELECT * FROM feeds WHERE removed = 0 AND (next_check IS NULL OR next_check <= ?)"
+            " ORDER BY next_check IS NOT NULL, next_check, url",
+            (to_text(now),),
+        )
+        return [_feed_health(row) for row in rows]
+
+    def record_success(
+        self, url: str, validators: Validators, now: datetime, next_check: datetime, new_items: int
+    ) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE feeds SET etag = ?, last_modified = ?, last_checked = ?, last_success = ?,"
+                " last_error = NULL, consecutive_failures = 0, next_check = ?,"
+                " last_new_item = CASE WHEN ? > 0 THEN ? ELSE last_new_item END WHERE url = ?",
+                (
+                    validators.etag,
+                    validators.last_modified,
+                    to_text(now),
+                    to_text(now),
+                    to_text(next_check),
+                    new_items,
+                    to_text(now),
+                    url,
+                ),
+            )
+
+    def record_failure(self, url: str, error: str, now: datetime, next_check: datetime) -> int:
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE feeds SET last_checked = ?, last_error = ?,"
+                " consecutive_failures = consecutive_failures + 1, next_check = ? WHERE url = ?",
+                (to_text(now), error[:500], to_text(next_check), url),
+            )
+            row = tx.execute(
+                "SELECT consecutive_failures FROM feeds WHERE url = ?", (url,)
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+    # -- items ------------------------------------------------------------
+    def filter_new(self, items: Sequence[FeedItem]) -> list[FeedItem]:
+        fresh: list[FeedItem] = []
+        seen_keys: set[tuple[str, str]] = set()
+        seen_urls: set[str] = set()
+        with self._lock:
+            for item in items:
+                key = (item.feed_url, item.guid)
+                if key in seen_keys or (item.canonical_url and item.canonical_url in seen_urls):
+                    continue
+                seen_keys.add(key)
+                if item.canonical_url:
+                    seen_urls.add(item.canonical_url)
+                if not self._item_exists(item):
+                    fresh.append(item)
+        return fresh
+
+    def _item_exists(self, item: FeedItem) -> bool:
+        row = self.query(
+            "SELECT 1 FROM items WHERE (feed_url = ? AND guid = ?)"
+            " OR (canonical_url != '' AND canonical_url = ?) LIMIT 1",
+            (item.feed_url, item.guid, item.canonical_url),
+        )
+        return bool(row)
+
+    def save_items(self, items: Sequence[Article | Scored], now: datetime) -> list[int | None]:
+        with self.transaction() as tx:
+            return [tx.insert_item(entry, now) for entry in items]
+
+    def count_items(self) -> int:
+        return int(self.query("SELECT COUNT(*) FROM items")[0][0])
+
+    def items(self, limit: int = 50) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM items ORDER BY id DESC LIMIT ?", (limit,))
+
+
+class _Tx:
+    """The connection inside one transaction: statements plus item insertion."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, params)
+
+    def executescript_in_tx(self, script: str) -> None:
+        # executescript() would COMMIT first; run statements one by one instead.
+        for statement in _statements(script):
+            self._db.execute(statement)
+
+    def insert_item(self, entry: Article | Scored, now: datetime) -> int | None:
+        scored = entry if isinstance(entry, Scored) else None
+        article = scored.article if scored else entry
+        assert isinstance(article, Article)
+        item = article.item
+        cursor = self._db.execute(
+            "INSERT INTO items (feed_url, guid, canonical_url, url, title, summary, published,"
+            " fetched_at, text, text_hash, method, fallback_reason, sitename, language,"
+            " score, is_ban, why, model_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (
+                item.feed_url,
+                item.guid,
+                item.canonical_url,
+                item.url,
+                article.title or item.title,
+                item.summary,
+                to_text(article.published or item.published),
+                to_text(article.fetched_at or now),
+                article.text,
+                text_hash(article.text),
+                article.method,
+                article.fallback_reason,
+                article.sitename,
+                article.language,
+                scored.score if scored else None,
+                int(scored.is_ban) if scored else None,
+                json.dumps(list(scored.why)) if scored else None,
+                scored.model_version if scored else None,
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount else None
+
+
+def _statements(script: str) -> Iterator[str]:
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            buffer = ""
+            if statement:
+                yield statement
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def _feed_health(row: sqlite3.Row) -> FeedHealth:
+    return FeedHealth(
+        url=row["url"],
+        name=row["name"],
+        interval=row["interval"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_checked=from_text(row["last_checked"]),
+        last_success=from_text(row["last_success"]),
+        last_error=row["last_error"],
+        consecutive_failures=row["consecutive_failures"],
+        next_check=from_text(row["next_check"]),
+        last_new_item=from_text(row["last_new_item"]),
+    )
+
+
+def _wrap(exc: sqlite3.DatabaseError, path: str) -> StoreError:
+    message = str(exc)
+    if "not a database" in message or "malformed" in message:
+        return CorruptStoreError(
+            f"state: {path} is not a usable SQLite database ({message}); "
+            "it was left untouched — restore a backup or move it aside"
+        )
+    return StoreError(f"state: {path}: {message}")
