@@ -1,0 +1,234 @@
+"""``ModelArtifact``: a fitted pipeline plus its metadata; saved and loaded with skops.
+
+File layout (one file, any name; the service uses ``model.skops``): a zip archive
+holding two members,
+
+- ``metadata.json``: ``ModelMetadata`` plus the sha256 of the pipeline bytes;
+- ``pipeline.skops``: the scikit-learn pipeline in skops format (never pickle).
+
+``load`` refuses, always with a ``ModelError`` subclass and never a crash:
+
+- a file that is not such an archive, or whose bytes were changed (zip CRC,
+  pipeline sha256) -> ``ModelError``;
+- a model trained with another scikit-learn version -> ``ModelVersionError``;
+- a pipeline holding any type skops does not trust by default, other than the
+  exact allow-list ``SKOPS_TRUSTED_TYPES`` -> ``UntrustedModelError``.
+
+The metadata is read and checked before any object of the pipeline is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+
+from classifiers.pipeline import (
+    SKOPS_TRUSTED_TYPES,
+    ban_probabilities,
+    top_terms,
+    word_coefficients,
+    word_names,
+)
+from classifiers.text import document_text
+from monitor.errors import ModelError, ModelVersionError, UntrustedModelError
+
+FORMAT = "appban-model/1"
+_METADATA = "metadata.json"
+_PIPELINE = "pipeline.skops"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelMetadata:
+    """What is known about a trained model. ``trained_at`` is UTC."""
+
+    version: str  # "m-YYYYMMDDHHMMSS-<first 8 hex of the pipeline sha256>"
+    trained_at: datetime
+    sklearn_version: str
+    data_sha256: str  # of the training examples (see training.data.data_sha256)
+    threshold: float  # score at or above which a prediction is a ban
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    kind: str = "default"
+    n_examples: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One item's verdict: calibrated P(ban), the threshold decision and the top terms."""
+
+    score: float
+    is_ban: bool
+    why: tuple[str, ...]
+
+
+def model_version(trained_at: datetime, pipeline_sha256: str) -> str:
+    return f"m-{trained_at.astimezone(UTC):%Y%m%d%H%M%S}-{pipeline_sha256[:8]}"
+
+
+class ModelArtifact:
+    """A fitted pipeline ready to serve. Build with ``from_pipeline`` or ``load``."""
+
+    def __init__(self, pipeline: Pipeline, metadata: ModelMetadata) -> None:
+        self.pipeline = pipeline
+        self.metadata = metadata
+        # Cached once: explanations then cost one sparse multiply per batch.
+        self._coefficients = word_coefficients(pipeline)
+        self._names = word_names(pipeline)
+
+    @classmethod
+    def from_pipeline(
+        cls,
+        pipeline: Pipeline,
+        *,
+        threshold: float,
+        data_sha256: str,
+        metrics: Mapping[str, float],
+        kind: str,
+        n_examples: int,
+        trained_at: datetime,
+    ) -> ModelArtifact:
+        """Wrap a freshly fitted pipeline; the version names its time and bytes."""
+        digest = hashlib.sha256(sio.dumps(pipeline)).hexdigest()
+        metadata = ModelMetadata(
+            version=model_version(trained_at, digest),
+            trained_at=trained_at.astimezone(UTC),
+            sklearn_version=sklearn.__version__,
+            data_sha256=data_sha256,
+            threshold=float(threshold),
+            metrics=dict(metrics),
+            kind=kind,
+            n_examples=n_examples,
+        )
+        return cls(pipeline, metadata)
+
+    def predict(self, docs: Sequence[tuple[str, str]], *, top_k: int = 5) -> list[Prediction]:
+        """Score ``(title, text)`` pairs in one vectorised pass."""
+        if not docs:
+            return []
+        texts = [document_text(title, text) for title, text in docs]
+        features = self.pipeline.named_steps["features"].transform(texts)
+        scores = ban_probabilities(self.pipeline, features)
+        why = top_terms(features, self._coefficients, self._names, top_k)
+        threshold = self.metadata.threshold
+        return [
+            Prediction(score=float(s), is_ban=bool(s >= threshold), why=w)
+            for s, w in zip(scores, why, strict=True)
+        ]
+
+    def scores(self, docs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """P(ban) only, without explanations (for evaluation)."""
+        if not docs:
+            return np.zeros(0)
+        texts = [document_text(title, text) for title, text in docs]
+        features = self.pipeline.named_steps["features"].transform(texts)
+        return ban_probabilities(self.pipeline, features)
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a crash mid-write never leaves a half model at ``path``."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = _archive(self.pipeline, self.metadata)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> ModelArtifact:
+        """Read and verify a saved artifact (see the module docstring for refusals)."""
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
+        meta_raw, pipeline_bytes = _unpack(raw, path)
+        metadata, digest = _parse_metadata(meta_raw, path)
+        _check_version(metadata, path)
+        if hashlib.sha256(pipeline_bytes).hexdigest() != digest:
+            raise ModelError(f"model {path} is corrupted: pipeline checksum mismatch")
+        return cls(_load_pipeline(pipeline_bytes, path), metadata)
+
+
+def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:
+    pipeline_bytes = sio.dumps(pipeline)
+    meta = asdict(metadata) | {
+        "format": FORMAT,
+        "trained_at": metadata.trained_at.isoformat(),
+        "metrics": dict(metadata.metrics),
+        "pipeline_sha256": hashlib.sha256(pipeline_bytes).hexdigest(),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_METADATA, json.dumps(meta, indent=2, sort_keys=True))
+        archive.writestr(_PIPELINE, pipeline_bytes)
+    return buffer.getvalue()
+
+
+def _unpack(raw: bytes, path: Path) -> tuple[bytes, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return archive.read(_METADATA), archive.read(_PIPELINE)
+    except KeyError as exc:
+        raise ModelError(f"model {path} is missing {exc}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise ModelError(f"model {path} is not a readable model archive: {exc}") from None
+    except Exception as exc:  # zlib.error and others from damaged deflate streams
+        raise ModelError(f"model {path} is corrupted: {type(exc).__name__}") from None
+
+
+def _parse_metadata(raw: bytes, path: Path) -> tuple[ModelMetadata, str]:
+    try:
+        data: dict[str, Any] = json.loads(raw)
+        if data.pop("format") != FORMAT:
+            raise ValueError("unknown format")
+        digest = str(data.pop("pipeline_sha256"))
+        data["trained_at"] = datetime.fromisoformat(data["trained_at"])
+        data["threshold"] = float(data["threshold"])
+        data["metrics"] = {str(k): float(v) for k, v in data["metrics"].items()}
+        return ModelMetadata(**data), digest
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ModelError(f"model {path} has unusable metadata: {exc}") from None
+
+
+def _check_version(metadata: ModelMetadata, path: Path) -> None:
+    if metadata.sklearn_version != sklearn.__version__:
+        raise ModelVersionError(
+            f"model {path} was trained with scikit-learn {metadata.sklearn_version}, "
+            f"this is {sklearn.__version__}: retrain it with `monitor train`"
+        )
+
+
+def _load_pipeline(data: bytes, path: Path) -> Pipeline:
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data))
+    except Exception as exc:  # a hostile file can make skops' schema reader raise anything
+        raise ModelError(f"model {path} is corrupted: {type(exc).__name__}") from None
+    refused = sorted(untrusted - set(SKOPS_TRUSTED_TYPES))
+    if refused:
+        raise UntrustedModelError(f"model {path} holds untrusted types: {', '.join(refused)}")
+    try:
+        pipeline = sio.loads(data, trusted=list(SKOPS_TRUSTED_TYPES))
+    except Exception as exc:  # same reason: never crash on a damaged file
+        raise ModelError(f"model {path} cannot be loaded: {type(exc).__name__}") from None
+    if not isinstance(pipeline, Pipeline) or set(pipeline.named_steps) != {
+        "features",
+        "classifier",
+    }:
+        raise ModelError(f"model {path} does not hold an appban pipeline")
+    return pipeline

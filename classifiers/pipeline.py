@@ -1,0 +1,135 @@
+"""The model: one factory for every scikit-learn pipeline, and the "why" of a prediction.
+
+A pipeline takes documents made by ``classifiers.text.document_text`` and
+predicts ``[P(other), P(ban)]``. Features are TF-IDF over word 1-2 grams (these
+also explain predictions: "banned", "government devices") united with TF-IDF
+over character 2-5 grams inside word boundaries (robust to inflections and
+unseen names: "TikTok's", "bans", "banning"). Both use sublinear tf so a word
+repeated in a long lead does not dominate.
+
+Kinds (compared by ``monitor eval``; ``default`` is what evaluated best):
+
+- ``logreg``: logistic regression, sigmoid-calibrated with ``CalibratedClassifierCV``
+- ``svm``: linear SVM (hinge loss), sigmoid-calibrated
+- ``default``: an alias of ``logreg``
+
+Both handle class imbalance (few bans, many others) with ``class_weight="balanced"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from classifiers.vocab import APP_MARK, PLACE_MARK
+
+KINDS = ("default", "logreg", "svm")
+DEFAULT_KIND = "logreg"
+CALIBRATION_FOLDS = 5
+
+# Exactly the types of these pipelines that skops does not trust by default
+# (checked with skops.io.get_untrusted_types on a fitted pipeline of each kind).
+# A test keeps this list equal to what the factory produces, no more.
+SKOPS_TRUSTED_TYPES = (
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+)
+
+# Apostrophes join a word to its suffix so "TikTok's" stays one token.
+_TOKEN_PATTERN = r"(?u)\b\w[\w'’]*\b"
+
+
+def build_pipeline(kind: str = "default", random_state: int = 0) -> Pipeline:
+    """A fresh, unfitted pipeline of the given kind (see the module docstring)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown model kind {kind!r} (known: {', '.join(KINDS)})")
+    if kind == "default":
+        kind = DEFAULT_KIND
+    base = _logreg(random_state) if kind == "logreg" else _svm(random_state)
+    calibrated = CalibratedClassifierCV(base, method="sigmoid", cv=CALIBRATION_FOLDS)
+    return Pipeline([("features", _features()), ("classifier", calibrated)])
+
+
+def _features() -> FeatureUnion:
+    words = TfidfVectorizer(
+        ngram_range=(1, 2),
+        token_pattern=_TOKEN_PATTERN,
+        sublinear_tf=True,
+        min_df=1,
+        strip_accents="unicode",
+    )
+    chars = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        sublinear_tf=True,
+        min_df=2,
+        strip_accents="unicode",
+    )
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def _logreg(random_state: int) -> LogisticRegression:
+    return LogisticRegression(
+        C=10.0, class_weight="balanced", max_iter=2000, random_state=random_state
+    )
+
+
+def _svm(random_state: int) -> LinearSVC:
+    return LinearSVC(C=0.5, class_weight="balanced", random_state=random_state)
+
+
+def ban_probabilities(pipeline: Pipeline, features: sparse.csr_matrix) -> np.ndarray:
+    """P(ban) for already-transformed rows (class 1 is "ban")."""
+    classifier = pipeline.named_steps["classifier"]
+    column = list(classifier.classes_).index(1)
+    return classifier.predict_proba(features)[:, column]
+
+
+def word_coefficients(pipeline: Pipeline) -> np.ndarray:
+    """The linear weight of each word feature toward "ban", averaged over calibration folds."""
+    classifier = pipeline.named_steps["classifier"]
+    n_words = len(pipeline.named_steps["features"].transformer_list[0][1].vocabulary_)
+    coefs = [np.ravel(c.estimator.coef_)[:n_words] for c in classifier.calibrated_classifiers_]
+    return np.mean(coefs, axis=0)
+
+
+def word_names(pipeline: Pipeline) -> np.ndarray:
+    words = pipeline.named_steps["features"].transformer_list[0][1]
+    return words.get_feature_names_out()
+
+
+def top_terms(
+    features: sparse.csr_matrix, coefficients: np.ndarray, names: np.ndarray, top_k: int
+) -> list[tuple[str, ...]]:
+    """Per row, the ``top_k`` word terms with the largest positive coef * tf-idf.
+
+    ``features`` may hold more columns than words (the character n-grams come
+    after them); only the word columns are read, since character n-grams do not
+    read as an explanation. Terms made only of stop words are left out.
+    """
+    words = sparse.csr_matrix(features[:, : len(coefficients)])
+    contributions = words.multiply(coefficients.reshape(1, -1)).tocsr()
+    return [_row_top(contributions, i, names, top_k) for i in range(contributions.shape[0])]
+
+
+def _row_top(matrix: sparse.csr_matrix, row: int, names: np.ndarray, top_k: int) -> tuple[str, ...]:
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    values, columns = matrix.data[start:end], matrix.indices[start:end]
+    order = np.argsort(-values, kind="stable")
+    terms: list[str] = []
+    for position in order:
+        if values[position] <= 0 or len(terms) >= top_k:
+            break
+        term = str(names[columns[position]])
+        if not _only_stop_words(term):
+            terms.append(term.replace(APP_MARK, "<app>").replace(PLACE_MARK, "<place>"))
+    return tuple(terms)
+
+
+def _only_stop_words(term: str) -> bool:
+    return all(word in ENGLISH_STOP_WORDS for word in term.split())

@@ -1,0 +1,88 @@
+"""Training: labelled examples -> a ``ModelArtifact`` with a threshold and CV metrics.
+
+1. keep ``ban``/``other`` (borderline is never trained on);
+2. cross-validate the pipeline (stratified 5-fold) to get out-of-fold scores;
+3. choose the threshold from those scores (``evaluate.choose_threshold``) and
+   record the CV metrics at it;
+4. fit the same pipeline on all examples and wrap it with that metadata.
+
+Deterministic for a given ``seed`` and data; ``now`` is injected for the timestamp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from classifiers.artifact import ModelArtifact
+from classifiers.pipeline import build_pipeline
+from classifiers.text import document_text
+from training.data import Example, TrainingDataError, data_sha256, trainable
+from training.evaluate import (
+    Metrics,
+    as_items,
+    choose_threshold,
+    compute_metrics,
+    cross_val_scores,
+    split_masks,
+)
+
+MIN_PER_CLASS = 10  # outer 5-fold CV x inner 5-fold calibration needs this many of each
+
+
+@dataclass(frozen=True, slots=True)
+class CVResult:
+    """Out-of-fold scores of one model kind on our data, and the metrics at its threshold."""
+
+    kind: str
+    scores: np.ndarray
+    metrics: Metrics
+
+
+def cross_validate(
+    examples: Sequence[Example], *, kind: str = "default", seed: int = 0, folds: int = 5
+) -> CVResult:
+    usable = trainable(examples)
+    _check_counts(usable, folds)
+    scores = cross_val_scores(usable, kind=kind, seed=seed, folds=folds)
+    is_ban, is_hard = split_masks(as_items(usable))
+    threshold = choose_threshold(is_ban, scores)
+    return CVResult(kind, scores, compute_metrics(is_ban, is_hard, scores, threshold))
+
+
+def train_model(
+    examples: Sequence[Example],
+    *,
+    kind: str = "default",
+    seed: int = 0,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ModelArtifact:
+    """Cross-validate for the threshold, then fit on everything (see module docstring)."""
+    usable = trainable(examples)
+    cv = cross_validate(usable, kind=kind, seed=seed)
+    docs = [document_text(e.title, e.text) for e in usable]
+    labels = np.array([e.label == "ban" for e in usable], dtype=int)
+    pipeline = build_pipeline(kind, random_state=seed).fit(docs, labels)
+    metrics = {f"cv_{name}": value for name, value in cv.metrics.as_dict().items()}
+    return ModelArtifact.from_pipeline(
+        pipeline,
+        threshold=cv.metrics.threshold,
+        data_sha256=data_sha256(usable),
+        metrics=metrics,
+        kind=kind,
+        n_examples=len(usable),
+        trained_at=now(),
+    )
+
+
+def _check_counts(examples: Sequence[Example], folds: int) -> None:
+    bans = sum(e.label == "ban" for e in examples)
+    others = len(examples) - bans
+    if min(bans, others) < max(folds, MIN_PER_CLASS):
+        raise TrainingDataError(
+            f"too few examples to train: {bans} ban and {others} other "
+            f"(need at least {max(folds, MIN_PER_CLASS)} of each)"
+        )
