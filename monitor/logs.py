@@ -11,7 +11,7 @@ from typing import Any
 
 from monitor.errors import redact
 
-FEED_KEYS = ("feed_url", "status", "new", "skipped", "alerted", "error", "elapsed")
+FEED_KEYS = ("feed_url", "status", "new", "skipped", "alerted", "error", "warning", "elapsed")
 
 
 def format_fields(event: str, fields: dict[str, Any]) -> str:

@@ -26,8 +26,9 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -277,6 +278,32 @@ def _buttons(alert_id: str) -> ActionsBlock:
     return ActionsBlock(block_id="labels", elements=buttons)
 
 
+REVIEW_MAX = 10  # digest items: 1 + 2 * 10 blocks stays well under Slack's 50
+_VERDICT_TEXT = {"ban": "Confirmed ban", "not_ban": "Not a ban"}
+
+
+def verdict_line(verdict: str, who: str, when: datetime) -> str:
+    """mrkdwn "Labelled *Not a ban* by <@U1> at 2025-01-02 03:04 UTC" (a user id is a mention)."""
+    shown = f"<@{who}>" if re.fullmatch(r"[UW][A-Z0-9]{2,}", who) else escape_mrkdwn(_flat(who))
+    label = _VERDICT_TEXT.get(verdict, escape_mrkdwn(verdict))
+    return f"Labelled *{label}* by {shown} at {when:%Y-%m-%d %H:%M} UTC"
+
+
+def review_blocks(item: Any) -> list[Block]:
+    """A review item: linked title and score, then the two label buttons (value item-<id>)."""
+    link = safe_url(str(item.url))
+    title = clip(_line(str(item.title)) or UNKNOWN, 500)
+    shown = f"<{link}|{title.replace('|', '¦')}>" if link else title
+    buttons = [
+        ButtonElement(text=label, action_id=action, value=f"item-{item.item_id}", style=style)
+        for label, action, style in LABEL_ACTIONS
+    ]
+    return [
+        _section(f"{shown}\nscore {float(item.score):.2f} · item {item.item_id}"),
+        ActionsBlock(block_id=f"review-{item.item_id}", elements=buttons),
+    ]
+
+
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
 
@@ -438,6 +465,43 @@ class SlackNotifier:
                 metadata=_metadata(refreshed),
             ),
         )
+
+    # -- issue 5: labels shown on the alert, review digest -----------------------
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        """Replace the alert's buttons by the verdict, who gave it and when (chat.update)."""
+        if not alert.message_ts:
+            return
+        blocks = [b for b in render_blocks(alert) if not isinstance(b, ActionsBlock)]
+        blocks.append(_context(verdict_line(verdict, who, when)))
+        channel = self._resolve_channel()
+        _call(
+            "chat.update",
+            lambda: self._client.chat_update(
+                channel=channel,
+                ts=alert.message_ts,
+                text=slack_text(alert),
+                blocks=blocks,
+                metadata=_metadata(alert),
+            ),
+        )
+
+    def post_review(self, items: Sequence[Any]) -> Delivery:
+        """One digest message: each item (``item_id``, ``title``, ``url``, ``score``) with
+        the two label buttons (value ``item-<id>``)."""
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text="Items to review: is this an app ban?"))
+        ]
+        for item in items[:REVIEW_MAX]:
+            blocks += review_blocks(item)
+        text = f"{min(len(items), REVIEW_MAX)} items to review"
+        channel = self._channel_id or self.channel
+        response = _call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False
+            ),
+        )
+        return Delivery(ts=response.get("ts"), channel=response.get("channel"))
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         channel = self._resolve_channel()
@@ -688,6 +752,15 @@ class MultiNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         self.primary.update_parent(parent, source_count)
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        show = getattr(self.primary, "show_label", None)
+        if show is not None:
+            show(alert, verdict, who, when)
+
+    def post_review(self, items: Sequence[Any]) -> Delivery | None:
+        post = getattr(self.primary, "post_review", None)
+        return post(items) if post is not None else None
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         """The primary's answer; when it was delivered, copies that missed it catch up."""

@@ -147,6 +147,15 @@ def _notify_mode(value: Any) -> str:
     return str(value)
 
 
+def _optional_listen(value: Any) -> str | None:
+    if not value:
+        return None
+    host, _, port = _text(value).rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return str(value)
+
+
 def _clock_time(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError(f"expected a time of day 'HH:MM' (UTC), got {value!r}")
@@ -207,7 +216,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "dedupe": {
         "event_window": Key(parse_duration, "14d", "how long later reports join an event"),
         "near_duplicate": Key(
-            _probability, 0.5, "MinHash Jaccard at or above which two texts are one story"
+            _probability, 0.4, "MinHash Jaccard at or above which two texts are one story"
         ),
     },
     "slack": {
@@ -241,6 +250,31 @@ SCHEMA: dict[str, dict[str, Key]] = {
             env="MONITOR_SLACK_APP_TOKEN",
             secret=True,
         ),
+        # -- issue 5: interactivity over a Request URL --------------------------
+        "signing_secret": Key(
+            _optional_text,
+            None,
+            "signing secret verifying Slack's requests to the [http] endpoint",
+            env="MONITOR_SLACK_SIGNING_SECRET",
+            secret=True,
+        ),
+    },
+    # -- issue 5: labels, retraining, review --------------------------------------
+    "retrain": {
+        "min_new_labels": Key(_positive_int, 5, "retrain once this many new labels arrived"),
+        "every": Key(parse_duration, "1d", "retrain at least this often when labels are new"),
+        "enabled": Key(_bool, True, "retrain automatically in the running service"),
+    },
+    "http": {
+        "listen": Key(
+            _optional_listen,
+            None,
+            "HOST:PORT for the signed Slack interactivity endpoint (off when unset)",
+        ),
+    },
+    "review": {
+        "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
+        "digest_size": Key(_positive_int, 10, "items in the review digest"),
     },
     "notify": {
         "jsonl_path": Key(
@@ -400,3 +434,9 @@ def _parse_feeds(raw: Any, label: str) -> tuple[Feed, ...]:
 
 def _known_sections() -> str:
     return ", ".join([*SCHEMA, "feeds"])
+
+
+def sync_configured_feeds(store: Any, settings: Settings, now: Any) -> None:
+    """Register the configured (or embedded default) feeds in the store."""
+    origin = "config" if settings.feeds_from_config else "default"
+    store.sync_feeds(settings.feeds, origin, now)

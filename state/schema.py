@@ -54,6 +54,78 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_text_hash ON items (text_hash);
     CREATE INDEX items_fetched_at ON items (fetched_at);
     """,
+    # 2: story/event dedupe and the alerts outbox.
+    """
+    ALTER TABLE items ADD COLUMN minhash BLOB;          -- MinHash signature (ban items only)
+    ALTER TABLE items ADD COLUMN event_id TEXT;         -- the event a ban item was filed under
+    ALTER TABLE items ADD COLUMN story_of INTEGER;      -- item id of the story this one copies
+    CREATE TABLE events (
+        id            TEXT PRIMARY KEY,
+        summary       TEXT NOT NULL,                    -- JSON Summary of the first report
+        first_seen    TEXT NOT NULL,
+        last_seen     TEXT NOT NULL,                    -- window for joining runs from here
+        source_count  INTEGER NOT NULL DEFAULT 1,
+        alert_id      TEXT                              -- the top-level alert
+    );
+    CREATE INDEX events_last_seen ON events (last_seen);
+    CREATE TABLE alerts (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,  -- delivery order
+        id            TEXT NOT NULL UNIQUE,             -- idempotency key sent with the message
+        event_id      TEXT NOT NULL REFERENCES events (id),
+        kind          TEXT NOT NULL,                    -- 'alert' | 'update'
+        item_id       INTEGER NOT NULL REFERENCES items (id),
+        parent_id     TEXT,                             -- updates: the event's top-level alert
+        summary       TEXT NOT NULL,                    -- JSON Summary
+        new_facts     TEXT NOT NULL DEFAULT '[]',       -- JSON list
+        source_count  INTEGER NOT NULL DEFAULT 1,
+        created_at    TEXT NOT NULL,
+        status        TEXT NOT NULL DEFAULT 'pending',  -- 'pending' | 'sent' | 'failed'
+        attempts      INTEGER NOT NULL DEFAULT 0,       -- > 0: may have reached Slack
+        last_error    TEXT,
+        next_attempt  TEXT,                             -- NULL = now
+        message_ts    TEXT,                             -- Slack ts once sent
+        channel       TEXT,
+        sent_at       TEXT
+    );
+    CREATE INDEX alerts_status ON alerts (status, seq);
+    """,
+    # 3: labels with provenance, the model registry, small service bookkeeping (issue 5).
+    """
+    CREATE TABLE labels (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order, latest per key wins
+        example_id     TEXT NOT NULL,                    -- 'item-<text hash>' or an imported id
+        item_id        INTEGER REFERENCES items (id),    -- NULL for imported examples
+        alert_id       TEXT,                             -- the alert that was clicked, if any
+        label          TEXT NOT NULL,                    -- 'ban' | 'not_ban'
+        who            TEXT NOT NULL,                    -- Slack user id, OS user, or as imported
+        labelled_at    TEXT NOT NULL,
+        source         TEXT NOT NULL,                    -- 'slack' | 'cli' | 'import'
+        model_version  TEXT,                             -- the model that scored the item
+        score          REAL,                             -- its score then
+        text_hash      TEXT NOT NULL,
+        title          TEXT NOT NULL,                    -- what was labelled (training input)
+        text           TEXT NOT NULL,
+        note           TEXT NOT NULL DEFAULT ''          -- source_note as exported/imported
+    );
+    CREATE INDEX labels_example ON labels (example_id, seq);
+    CREATE INDEX labels_item ON labels (item_id);
+    CREATE TABLE models (
+        version        TEXT PRIMARY KEY,                 -- ModelMetadata.version
+        path           TEXT NOT NULL,                    -- the .skops file
+        status         TEXT NOT NULL,                    -- 'active' | 'rejected' | 'retired'
+        created_at     TEXT NOT NULL,
+        activated_at   TEXT,                             -- last time it became active
+        data_sha256    TEXT NOT NULL,
+        metrics        TEXT NOT NULL DEFAULT '{}',       -- JSON {name: value}
+        reason         TEXT,                             -- why rejected / how it came to be
+        labels_seen    INTEGER NOT NULL DEFAULT 0        -- labels.seq high-water mark trained on
+    );
+    CREATE UNIQUE INDEX models_one_active ON models (status) WHERE status = 'active';
+    CREATE TABLE meta (
+        key            TEXT PRIMARY KEY,                 -- e.g. 'last_digest'
+        value          TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

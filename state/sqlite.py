@@ -19,6 +19,8 @@ from typing import Any
 
 from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
 from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from state.labels import LabelStore
+from state.outbox import OutboxStore, OutboxTx
 from state.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -38,7 +40,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-class SQLiteStore:
+class SQLiteStore(OutboxStore, LabelStore):
     """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
@@ -74,7 +76,7 @@ class SQLiteStore:
                 db.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager
-    def transaction(self) -> Iterator[_Tx]:
+    def transaction(self) -> Iterator[Transaction]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
         with self._lock:
             try:
@@ -82,15 +84,23 @@ class SQLiteStore:
             except sqlite3.DatabaseError as exc:
                 raise _wrap(exc, self.path) from None
             try:
-                yield _Tx(self._db)
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                yield Transaction(self._db)
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.DatabaseError):  # disk full, I/O error, ...
+                    raise _wrap(exc, self.path) from None
                 raise
             try:
                 self._db.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise _wrap(exc, self.path) from None
+
+    def _rollback(self) -> None:
+        # SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR);
+        # a second ROLLBACK would raise and hide the real error.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -98,6 +108,11 @@ class SQLiteStore:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
                 raise _wrap(exc, self.path) from None
+
+    def execute_write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own transaction; returns the number of rows changed."""
+        with self.transaction() as tx:
+            return tx.execute(sql, params).rowcount
 
     @property
     def schema_version(self) -> int:
@@ -230,7 +245,7 @@ class SQLiteStore:
         return self.query("SELECT * FROM items ORDER BY id DESC LIMIT ?", (limit,))
 
 
-class _Tx:
+class Transaction(OutboxTx):
     """The connection inside one transaction: statements plus item insertion."""
 
     def __init__(self, db: sqlite3.Connection) -> None:

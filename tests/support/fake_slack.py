@@ -18,18 +18,25 @@ Usage::
         # the next chat.postMessage gets HTTP 429 with "Retry-After: 7"
         # webhook: WebhookClient(slack.webhook_url).send(text="hi") -> body "ok"
 
-Implemented methods: ``auth.test``, ``chat.postMessage``, ``chat.update``,
+Implemented methods: ``apps.connections.open`` (app token ``xapp-fake-valid``; returns
+``socket_url``), ``auth.test``, ``chat.postMessage``, ``chat.update``,
 ``conversations.history``, ``conversations.replies``, ``conversations.list``; the webhook
 path ``/hooks/T000/B000/XXX`` (method name "webhook" for ``fail_next``/``calls``).
 Failure modes: "ratelimited", "server_error", "invalid_auth", "channel_not_found", "drop"
 (close the connection without answering), "timeout" (hold the request ``hang_seconds``,
 longer than the client timeout, then close).
+
+``hold(method, seconds)``: the next call of ``method`` is carried out (a posted message is
+stored and visible in ``messages()``) but the answer waits ``seconds`` (or until ``stop``):
+the window in which a client can crash after Slack has the message and before it learns
+the ``ts``. Every ``Call`` carries ``at``, its ``time.monotonic()`` arrival time.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -48,6 +55,7 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     json_body: bool
+    at: float = field(default_factory=time.monotonic)  # arrival, time.monotonic()
 
 
 @dataclass
@@ -64,6 +72,8 @@ class FakeSlack:
     token: str = "xoxb-fake-valid"
     channels: dict[str, str] = field(default_factory=lambda: {"C0ALERTS": "alerts"})
     hang_seconds: float = 2.0  # "timeout" mode holds the request this long (or until stop)
+    socket_url: str | None = None  # what apps.connections.open hands out (fake Socket Mode)
+    app_token: str = "xapp-fake-valid"  # the app-level token apps.connections.open accepts
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -71,6 +81,7 @@ class FakeSlack:
         self._messages: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._down: str | None = None
+        self._holds: dict[str, list[float]] = {}
         self._next_ts = 0
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -137,6 +148,12 @@ class FakeSlack:
         with self._lock:
             self._down = mode if is_down else None
 
+    def hold(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are carried out, then answered only after
+        ``seconds`` (``stop()`` ends the wait early)."""
+        with self._lock:
+            self._holds.setdefault(method, []).extend([seconds] * count)
+
     # ------------------------------------------------------------ inspection
 
     def calls(self, method: str | None = None) -> list[Call]:
@@ -174,9 +191,19 @@ class FakeSlack:
     def _hang(self) -> None:
         self._release.wait(self.hang_seconds)
 
+    def _hold_for(self, method: str) -> float:
+        """Seconds to hold this call's answer (0: answer at once); consumes one hold."""
+        with self._lock:
+            queue = self._holds.get(method) or []
+            return queue.pop(0) if queue else 0.0
+
     def _api(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         if not token:
             return {"ok": False, "error": "not_authed"}
+        if method == "apps.connections.open":  # the only method taking the app-level token
+            if token != self.app_token:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_url or ""}
         if token != self.token:
             return {"ok": False, "error": "invalid_auth"}
         handler = _METHODS.get(method)
@@ -325,7 +352,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif is_webhook:
             self._send(200, "ok", "text/html")
         elif path.startswith("/api/"):
-            self._send_json(200, self.fake._api(method, params, self._token(params)))
+            answer = self.fake._api(method, params, self._token(params))
+            held = self.fake._hold_for(method)
+            if held:
+                self.fake._release.wait(held)
+            self._send_json(200, answer)
         else:
             self._send(404, "not found", "text/plain")
 

@@ -1,0 +1,184 @@
+"""Wiring: ``build_app(settings)`` builds the real adapters. Nothing connects at import.
+
+This is the one place that knows which concrete store, fetcher, extractor,
+scorer and notifier the service uses; tests build ``Deps`` with their own parts.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor import schedule
+from monitor.alerts import AlertingIngest
+from monitor.deliver import Drain
+from monitor.extract import Extractor
+from monitor.fetch import Fetcher, FetchLimits
+from monitor.notify import (
+    ConsoleNotifier,
+    JsonlNotifier,
+    MultiNotifier,
+    Notifier,
+    SlackNotifier,
+    WebhookNotifier,
+)
+from monitor.pipeline import Deps
+from monitor.service import Job
+from monitor.settings import Settings, sync_configured_feeds
+from state.sqlite import SQLiteStore
+
+log = logging.getLogger("monitor.bootstrap")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """The wired service parts; ``close()`` releases processes, sockets and the database."""
+
+    settings: Settings
+    store: SQLiteStore
+    deps: Deps
+    notifier: Notifier
+    drain: Drain
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)  # issue 5: retrain, digest, interactivity
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            try:
+                closer()
+            except Exception:  # closing is best effort; report and go on
+                log.exception("error while closing")
+        self.closers.clear()
+
+
+def open_store(settings: Settings) -> SQLiteStore:
+    return SQLiteStore(Path(settings.state.path))
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    polling = settings.polling
+    return FetchLimits(
+        timeout=polling.timeout,
+        max_bytes=polling.max_bytes,
+        allow_private_addresses=polling.allow_private_addresses,
+        user_agent=polling.user_agent,
+        concurrency=polling.concurrency,
+        per_host=polling.per_host,
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    stop: threading.Event | None = None,
+    scorer: object | None = None,
+    notifier: Notifier | None = None,
+) -> App:
+    store = open_store(settings)
+    app = App(settings, store, deps=None, notifier=None, drain=None)  # type: ignore[arg-type]
+    app.closers.append(store.close)
+    try:
+        app.notifier = notifier or build_notifier(settings)
+        app.closers.append(app.notifier.close)
+        app.drain = Drain(store, app.notifier, clock)
+        sync_configured_feeds(store, settings, clock())
+        fetcher = Fetcher(fetch_limits(settings))
+        app.closers.append(fetcher.close)
+        extractor = Extractor(
+            timeout=settings.polling.extract_timeout, workers=min(2, settings.polling.concurrency)
+        )
+        app.closers.append(extractor.close)
+        app.deps = Deps(
+            store=store,
+            fetcher=fetcher,
+            extractor=extractor,
+            clock=clock,
+            backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),
+            scorer=scorer,  # type: ignore[arg-type]
+            ingest=AlertingIngest(
+                store, settings.dedupe.event_window, settings.dedupe.near_duplicate
+            ),
+            concurrency=settings.polling.concurrency,
+            max_items=settings.polling.max_items_per_feed,
+            rng=random.Random(),
+            stop=stop or threading.Event(),
+        )
+        app.jobs = label_jobs(app, clock)
+    except BaseException:
+        app.close()
+        raise
+    return app
+
+
+# -- issue 5: retraining, the review digest, Slack interactivity --------------------
+def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
+    """Periodic jobs of the label loop; listeners start in their job (not at build time)."""
+    from monitor.interact import DigestJob, LabelClicks
+    from monitor.registry import RetrainJob, serving_threshold
+
+    settings, store = app.settings, app.store
+    jobs: list[Job] = []
+    if settings.retrain.enabled and not settings.classifier.model_path:
+        jobs.append(Job("retrain", RetrainJob(settings, store, clock), 600.0))
+    if settings.review.digest:
+        digest = DigestJob(store, app.notifier, lambda: serving_threshold(settings, store), clock,
+                           settings.review.digest_size)  # fmt: skip
+        jobs.append(Job("review_digest", digest, 3600.0))
+    clicks = LabelClicks(store, app.notifier, clock)
+    listeners = Listeners(settings, clicks)
+    app.closers.append(listeners.close)
+    if settings.slack.app_token or (settings.http.listen and settings.slack.signing_secret):
+        jobs.append(Job("interact", listeners.ensure_started, 60.0))
+    return jobs
+
+
+class Listeners:
+    """Socket Mode and/or the signed HTTP endpoint, started (and restarted) by a job."""
+
+    def __init__(self, settings: Settings, clicks: object) -> None:
+        self.settings, self.clicks = settings, clicks
+        self.socket: object | None = None
+        self.http: object | None = None
+
+    def ensure_started(self) -> None:
+        from monitor.interact import SignedEndpoint, SocketModeListener, parse_listen
+
+        slack = self.settings.slack
+        if slack.app_token and self.socket is None:
+            listener = SocketModeListener(slack.app_token, self.clicks, api_url=slack.api_url)  # type: ignore[arg-type]
+            listener.start()
+            self.socket = listener
+        if self.settings.http.listen and slack.signing_secret and self.http is None:
+            address = parse_listen(self.settings.http.listen)
+            self.http = SignedEndpoint(self.clicks, slack.signing_secret, address).start()  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        for part in (self.socket, self.http):
+            if part is not None:
+                part.close()  # type: ignore[attr-defined]
+        self.socket = self.http = None
+
+
+def build_notifier(settings: Settings) -> Notifier:
+    """Slack (bot token + channel, else webhook) or the console; plus JSONL when configured."""
+    slack = settings.slack
+    primary: Notifier
+    if slack.bot_token and slack.channel:
+        primary = SlackNotifier(slack.bot_token, slack.channel, base_url=slack.api_url)
+    elif slack.webhook_url:
+        primary = WebhookNotifier(slack.webhook_url)
+    else:
+        primary = ConsoleNotifier()
+    if settings.notify.jsonl_path:
+        return MultiNotifier(primary, JsonlNotifier(Path(settings.notify.jsonl_path)))
+    return primary

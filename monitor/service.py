@@ -1,0 +1,117 @@
+"""The background service: APScheduler runs the periodic jobs; SIGINT/SIGTERM stop it.
+
+The feeds table is the source of truth for when each feed is due (PITFALLS:
+an APScheduler job store must not be shared between processes), so a single
+"poll" job wakes every ``tick`` seconds and runs a cycle over the due feeds.
+Jobs use ``coalesce=True`` and ``max_instances=1``: a slow cycle is never run
+twice at once, and missed runs collapse into one.
+
+Shutdown: the stop event is set, the running cycle abandons feeds it has not
+finished (each feed's items are stored in one transaction, so nothing is
+half-written), the scheduler waits for the job to return, and adapters close.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitor.logs import log_event
+from monitor.pipeline import Deps, run_cycle
+from monitor.records import CycleReport
+
+log = logging.getLogger("monitor.service")
+
+
+@dataclass
+class Job:
+    """A periodic job: ``func`` runs every ``every`` seconds (first run right away)."""
+
+    name: str
+    func: Callable[[], object]
+    every: float
+
+
+@dataclass
+class Service:
+    deps: Deps
+    tick: float = 30.0
+    extra_jobs: list[Job] = field(default_factory=list)
+    after_cycle: list[Callable[[CycleReport], None]] = field(default_factory=list)
+    last_cycle: CycleReport | None = None
+
+    def cycle(self) -> CycleReport:
+        """One poll cycle over the due feeds, then the after-cycle hooks (outbox drain)."""
+        report = run_cycle(self.deps)
+        self.last_cycle = report
+        log_event(
+            log,
+            "cycle",
+            feeds=len(report.runs),
+            new=report.new,
+            errors=report.errors,
+            elapsed=(report.finished - report.started).total_seconds(),
+        )
+        for hook in self.after_cycle:
+            if self.deps.stop.is_set():
+                break
+            hook(report)
+        return report
+
+    def run_forever(self, install_signals: bool = True) -> None:
+        """Run until SIGINT/SIGTERM (or ``deps.stop`` is set by someone else)."""
+        stop = self.deps.stop
+        if install_signals:
+            _install_signal_handlers(stop)
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            timezone="UTC",
+        )
+        scheduler.add_listener(_on_job_error, EVENT_JOB_ERROR)
+        jobs = [Job("poll", self._poll_job, self.tick), *self.extra_jobs]
+        for job in jobs:
+            scheduler.add_job(
+                job.func,
+                "interval",
+                seconds=job.every,
+                id=job.name,
+                name=job.name,
+                next_run_time=self.deps.clock(),
+            )
+        scheduler.start()
+        log_event(log, "started", jobs=",".join(j.name for j in jobs), tick=self.tick)
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            log_event(log, "stopping")
+            stop.set()
+            scheduler.shutdown(wait=True)
+            log_event(log, "stopped")
+
+    def _poll_job(self) -> None:
+        if not self.deps.stop.is_set():
+            self.cycle()
+
+
+def _on_job_error(event: JobExecutionEvent) -> None:
+    log_event(log, "job_error", logging.ERROR, job=event.job_id, error=repr(event.exception))
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log_event(log, "signal", signal=signal.Signals(signum).name)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,46 @@
+"""JSON encoding of records stored as text (summaries), and row -> record mapping."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from monitor.records import Alert, Summary
+
+
+def summary_to_json(summary: Summary) -> str:
+    data = asdict(summary)
+    data["published"] = summary.published.isoformat() if summary.published else None
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def summary_from_json(text: str) -> Summary:
+    data: dict[str, Any] = json.loads(text)
+    known = {name: data[name] for name in Summary.__dataclass_fields__ if name in data}
+    for name in ("apps", "evidence", "why"):
+        known[name] = tuple(known.get(name) or ())
+    if known.get("published"):
+        known["published"] = datetime.fromisoformat(known["published"])
+    return Summary(**known)
+
+
+def alert_from_row(row: sqlite3.Row, thread_ts: str | None = None) -> Alert:
+    return Alert(
+        id=row["id"],
+        event_id=row["event_id"],
+        kind=row["kind"],
+        item_id=row["item_id"],
+        summary=summary_from_json(row["summary"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        next_attempt=datetime.fromisoformat(row["next_attempt"]) if row["next_attempt"] else None,
+        message_ts=row["message_ts"],
+        thread_ts=thread_ts,
+        source_count=row["source_count"],
+        new_facts=tuple(json.loads(row["new_facts"])),
+    )

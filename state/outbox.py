@@ -1,0 +1,191 @@
+"""Events and the alerts outbox in SQLite (mixed into ``SQLiteStore`` and its transactions).
+
+Delivery protocol (exactly once towards notifiers that can look up what they sent):
+1. the item, its event and its alert row are written in ONE transaction (``status='pending'``);
+2. before each send the drain commits ``attempts = attempts + 1``; so after a crash an
+   alert with ``attempts > 0`` may already be in Slack, and the drain first asks the
+   notifier (``find_sent``, by the alert id sent as message metadata) before re-posting;
+3. after the send, ``mark_sent`` stores the Slack ``ts`` and ``status='sent'``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from monitor.records import Alert, Summary
+from state.codec import alert_from_row, summary_from_json, summary_to_json
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: str
+    summary: Summary
+    first_seen: datetime
+    last_seen: datetime
+    source_count: int
+    alert_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStory:
+    """A recent ban item, for the near-duplicate test."""
+
+    item_id: int
+    event_id: str | None
+    minhash: bytes | None
+    story_of: int | None
+
+
+class OutboxTx:
+    """Writes made inside the ingest transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        raise NotImplementedError
+
+    def recent_stories(self, since: datetime) -> list[StoredStory]:
+        rows = self.execute(
+            "SELECT id, event_id, minhash, story_of FROM items"
+            " WHERE is_ban = 1 AND event_id IS NOT NULL AND fetched_at >= ? ORDER BY id",
+            (_iso(since),),
+        ).fetchall()
+        return [StoredStory(r["id"], r["event_id"], r["minhash"], r["story_of"]) for r in rows]
+
+    def recent_events(self, since: datetime) -> list[StoredEvent]:
+        rows = self.execute(
+            "SELECT * FROM events WHERE last_seen >= ? ORDER BY first_seen", (_iso(since),)
+        ).fetchall()
+        return [_event(row) for row in rows]
+
+    def event(self, event_id: str) -> StoredEvent | None:
+        row = self.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+        return _event(row) if row else None
+
+    def insert_event(self, event_id: str, summary: Summary, now: datetime, alert_id: str) -> None:
+        self.execute(
+            "INSERT INTO events (id, summary, first_seen, last_seen, source_count, alert_id)"
+            " VALUES (?, ?, ?, ?, 1, ?)",
+            (event_id, summary_to_json(summary), _iso(now), _iso(now), alert_id),
+        )
+
+    def add_source(self, event_id: str, now: datetime) -> int:
+        """One more report of an event: bumps the source count and the window."""
+        self.execute(
+            "UPDATE events SET source_count = source_count + 1, last_seen = ? WHERE id = ?",
+            (_iso(now), event_id),
+        )
+        row = self.execute("SELECT source_count FROM events WHERE id = ?", (event_id,)).fetchone()
+        return int(row[0])
+
+    def file_item(
+        self, item_id: int, minhash: bytes | None, event_id: str, story_of: int | None
+    ) -> None:
+        self.execute(
+            "UPDATE items SET minhash = ?, event_id = ?, story_of = ? WHERE id = ?",
+            (minhash, event_id, story_of, item_id),
+        )
+
+    def insert_alert(self, alert: Alert, parent_id: str | None) -> None:
+        self.execute(
+            "INSERT INTO alerts (id, event_id, kind, item_id, parent_id, summary, new_facts,"
+            " source_count, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+            (
+                alert.id,
+                alert.event_id,
+                alert.kind,
+                alert.item_id,
+                parent_id,
+                summary_to_json(alert.summary),
+                json.dumps(list(alert.new_facts), ensure_ascii=False),
+                alert.source_count,
+                _iso(alert.created_at),
+            ),
+        )
+
+
+class OutboxStore:
+    """Outbox reads and state changes, each its own short transaction."""
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    def execute_write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        raise NotImplementedError
+
+    _ALERT_SELECT = (
+        "SELECT a.*, p.message_ts AS parent_ts FROM alerts a"
+        " LEFT JOIN alerts p ON p.id = a.parent_id"
+    )
+
+    def alert(self, alert_id: str) -> Alert | None:
+        rows = self.query(f"{self._ALERT_SELECT} WHERE a.id = ?", (alert_id,))
+        return alert_from_row(rows[0], rows[0]["parent_ts"]) if rows else None
+
+    def alerts(self, status: str | None = None, limit: int = 1000) -> list[Alert]:
+        where, params = ("WHERE a.status = ?", (status, limit)) if status else ("", (limit,))
+        rows = self.query(f"{self._ALERT_SELECT} {where} ORDER BY a.seq LIMIT ?", params)
+        return [alert_from_row(row, row["parent_ts"]) for row in rows]
+
+    def parent_of(self, alert: Alert) -> Alert | None:
+        rows = self.query("SELECT parent_id FROM alerts WHERE id = ?", (alert.id,))
+        parent_id = rows[0]["parent_id"] if rows else None
+        return self.alert(parent_id) if parent_id else None
+
+    def alert_counts(self) -> dict[str, int]:
+        rows = self.query("SELECT status, COUNT(*) FROM alerts GROUP BY status")
+        return {"pending": 0, "sent": 0, "failed": 0} | {r[0]: r[1] for r in rows}
+
+    def event_source_count(self, event_id: str) -> int:
+        rows = self.query("SELECT source_count FROM events WHERE id = ?", (event_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def mark_attempt(self, alert_id: str, now: datetime) -> None:
+        self.execute_write(
+            "UPDATE alerts SET attempts = attempts + 1, next_attempt = NULL WHERE id = ?",
+            (alert_id,),
+        )
+
+    def mark_sent(self, alert_id: str, ts: str | None, channel: str | None, now: datetime) -> None:
+        self.execute_write(
+            "UPDATE alerts SET status = 'sent', message_ts = ?, channel = ?, sent_at = ?,"
+            " last_error = NULL, next_attempt = NULL WHERE id = ?",
+            (ts, channel, _iso(now), alert_id),
+        )
+
+    def mark_retry(self, alert_id: str, error: str, next_attempt: datetime) -> None:
+        self.execute_write(
+            "UPDATE alerts SET last_error = ?, next_attempt = ? WHERE id = ?",
+            (error[:500], _iso(next_attempt), alert_id),
+        )
+
+    def mark_failed(self, alert_id: str, error: str) -> None:
+        self.execute_write(
+            "UPDATE alerts SET status = 'failed', last_error = ? WHERE id = ?",
+            (error[:500], alert_id),
+        )
+
+    def retry_failed(self) -> int:
+        """``monitor alerts retry``: failed alerts go back to pending, due now."""
+        return self.execute_write(
+            "UPDATE alerts SET status = 'pending', next_attempt = NULL,"
+            " attempts = MIN(attempts, 1) WHERE status = 'failed'"
+        )
+
+
+def _event(row: sqlite3.Row) -> StoredEvent:
+    return StoredEvent(
+        id=row["id"],
+        summary=summary_from_json(row["summary"]),
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_seen=datetime.fromisoformat(row["last_seen"]),
+        source_count=row["source_count"],
+        alert_id=row["alert_id"],
+    )

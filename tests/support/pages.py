@@ -1,0 +1,46 @@
+"""Realistic feed and article bytes for tests (written for the tests, not copied)."""
+
+from __future__ import annotations
+
+from html import escape
+from xml.sax.saxutils import escape as xml_escape
+
+
+def rss(items: list[tuple[str, str, str]], title: str = "Test desk") -> bytes:
+    """An RSS 2.0 feed of (title, link, description) items."""
+    entries = "".join(
+        f"<item><title>{xml_escape(t)}</title><link>{xml_escape(link)}</link>"
+        f"<guid>{xml_escape(link)}</guid><pubDate>Thu, 16 Mar 2023 12:00:00 GMT</pubDate>"
+        f"<description>{xml_escape(d)}</description></item>"
+        for t, link, d in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{xml_escape(title)}</title><link>http://example.org/</link>"
+        f"<description>desk</description>{entries}</channel></rss>"
+    ).encode()
+
+
+def article(title: str, paragraphs: list[str], site: str = "Example News") -> bytes:
+    """A news page with navigation, an article body and a footer."""
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    nav = "".join(f'<li><a href="/{s}">{s}</a></li>' for s in ("world", "tech", "sport"))
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)} | {escape(site)}</title>"
+        f"<meta property='og:site_name' content='{escape(site)}'>"
+        f"<meta property='og:title' content='{escape(title)}'></head><body>"
+        f"<header><nav><ul>{nav}</ul></nav></header>"
+        f"<main><article><h1>{escape(title)}</h1>{body}</article></main>"
+        "<footer>Copyright Example News. Terms. Privacy. Contact.</footer></body></html>"
+    ).encode()
+
+
+FILLER = [
+    "The city council met on Tuesday to discuss the budget for the coming year, "
+    "with several members asking for more money for road repairs and public parks.",
+    "Officials said the final plan would be published next month after a period of "
+    "consultation with residents, businesses and community groups across the region.",
+    "Local traders welcomed the proposals but warned that rising costs could make some "
+    "of the planned projects harder to deliver on time and within the agreed budget.",
+]
