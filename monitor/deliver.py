@@ -10,7 +10,8 @@ For each due alert, in creation order:
   struggling Slack is not hammered; after ``max_attempts`` the alert is parked as failed
   (answers with a Retry-After, i.e. rate limits, never use up attempts);
 - an auth failure (invalid token) keeps every alert pending, logs one clear error, and
-  waits ``auth_pause`` before trying again: no tight loop, nothing lost;
+  this drain waits ``auth_pause`` before trying again: no tight loop, nothing lost. The
+  pause is kept in memory, so a restart after fixing the token sends at once;
 - a permanent error (channel_not_found, ...) parks that alert as failed with the error;
   ``monitor alerts retry`` puts failed alerts back in the queue.
 """
@@ -68,9 +69,13 @@ class Drain:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
 
+    paused_until: datetime | None = None
+
     def __call__(self, *_: object) -> DrainReport:
         report = DrainReport()
         now = self.clock()
+        if self.paused_until is not None and now < self.paused_until:
+            return report
         for queued in self.store.alerts("pending"):
             if queued.next_attempt is not None and queued.next_attempt > now:
                 break  # strict order: nothing overtakes an alert that is backing off
@@ -151,7 +156,8 @@ class Drain:
     ) -> None:
         message = redact(str(exc))
         report.errors.append(message)
-        self.store.mark_retry(alert.id, message, now + timedelta(seconds=self.policy.auth_pause))
+        self.store.mark_retry(alert.id, message, now)  # error shown in status; due again
+        self.paused_until = now + timedelta(seconds=self.policy.auth_pause)
         report.retrying += 1
         log_event(
             log,

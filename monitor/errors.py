@@ -19,8 +19,11 @@
     ├── ModelError                  the classifier artifact cannot be used
     │   ├── UntrustedModelError     the file holds types not on our allow-list
     │   └── ModelVersionError       trained with another scikit-learn version
-    └── NotifyError                 a notifier could not deliver (.retryable, .retry_after)
-        └── NotifyAuthError         invalid/missing token: not retryable until config changes
+    ├── NotifyError                 a notifier could not deliver (.retryable, .retry_after)
+    │   └── NotifyAuthError         invalid/missing token: not retryable until config changes
+    ├── UnknownItemError            (monitor.labels) no alert or item with that id
+    ├── RegistryError               (monitor.registry) no such model version / nothing to roll back to
+    └── TrainingDataError           (training.data) the labelled data is unusable
 
 Messages never contain secrets (tokens, webhook URLs): see ``redact``.
 """

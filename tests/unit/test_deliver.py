@@ -153,15 +153,26 @@ def test_auth_error_keeps_everything_pending_and_pauses(store: SQLiteStore) -> N
     )
     add_alert(store, 1)
     add_alert(store, 2)
-    policy = RetryPolicy(auth_pause=600.0)
-    Drain(store, notifier, clock, policy)()
+    drain = Drain(store, notifier, clock, RetryPolicy(auth_pause=600.0))
+    drain()
     assert store.alert_counts() == {"pending": 2, "sent": 0, "failed": 0}
+    assert "invalid_auth" in (store.alerts("pending")[0].last_error or "")
     clock.now = T0 + timedelta(seconds=60)
-    Drain(store, notifier, clock, policy)()
+    drain()
     assert notifier.sent == []  # paused, not hammering
     clock.now = T0 + timedelta(seconds=700)
-    Drain(store, notifier, clock, policy)()
+    drain()
     assert [a for a, _ in notifier.sent] == ["al-1", "al-2"]
+
+
+def test_restart_after_fixing_the_token_sends_at_once(store: SQLiteStore) -> None:
+    clock = Clock()
+    failing = RecordingNotifier(failures=[NotifyAuthError("invalid_auth")])
+    add_alert(store, 1)
+    Drain(store, failing, clock)()
+    fixed = RecordingNotifier()
+    Drain(store, fixed, clock)()  # a new process: no pause carried over
+    assert [a for a, _ in fixed.sent] == ["al-1"]
 
 
 def test_max_attempts_parks_as_failed(store: SQLiteStore) -> None:
