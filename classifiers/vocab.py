@@ -106,13 +106,37 @@ DEMONYMS = (
 )  # fmt: skip
 
 
-def _alternation(names: list[str]) -> str:
-    # Longest first, so "PUBG Mobile" wins over "PUBG" and "South Korea" over "Korea".
-    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+def _alternation(names: list[str], *, fold: bool = False) -> str:
+    """A regex matching any of ``names``, the longest match first, as a prefix trie.
+
+    A trie ("Pa(?:kistan|lau|...)") instead of a flat "a|b|c" list: Python's
+    regex engine tries every alternative at every position, and with a few
+    hundred names that was a third of the time of ``monitor classify``.
+    Greedy optional tails keep the longest-first order ("PUBG Mobile" before
+    "PUBG"). ``fold`` lower-cases the names, for a pattern compiled with IGNORECASE.
+    """
+    trie: dict[str, dict] = {}
+    for name in names:
+        node = trie
+        for char in name.lower() if fold else name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(trie)
 
 
+def _trie_pattern(node: dict[str, dict]) -> str:
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in node.items() if char]
+    if not branches:
+        return ""
+    ends = "" in node
+    if len(branches) == 1 and not ends:
+        return branches[0]
+    return f"(?:{'|'.join(branches)})" + ("?" if ends else "")
+
+
+_ANY_CASE_APPS = [a for a in APPS if a not in _CASE_SENSITIVE]
 _APPS_ANY_CASE = re.compile(
-    rf"(?<![\w/])({_alternation([a for a in APPS if a not in _CASE_SENSITIVE])})(?![\w-])",
+    rf"(?<![\w/])({_alternation(_ANY_CASE_APPS, fold=True)})(?![\w-])",
     re.IGNORECASE,
 )
 _APPS_EXACT = re.compile(rf"(?<![\w/.'-])({_alternation(sorted(_CASE_SENSITIVE))})(?![\w-])")
@@ -126,3 +150,13 @@ def mark_entities(text: str) -> str:
     text = _APPS_EXACT.sub(rf"{APP_MARK} \1", text)
     text = _PLACES.sub(rf"\1 {PLACE_MARK}", text)
     return _US.sub(rf"\1 {PLACE_MARK}", text)
+
+
+def app_names(text: str) -> set[str]:
+    """The app names in ``text``, lower-cased (for grouping examples by event)."""
+    return {m.lower() for rx in (_APPS_ANY_CASE, _APPS_EXACT) for m in rx.findall(text)}
+
+
+def place_names(text: str) -> set[str]:
+    """The place names and demonyms in ``text``, lower-cased."""
+    return {m.lower() for rx in (_PLACES, _US) for m in rx.findall(text)}

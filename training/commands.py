@@ -98,7 +98,10 @@ def _eval_corpus(out: TextIO, artifact: ModelArtifact, corpus: Path) -> list[str
 
 def _print_cv(out: TextIO, results: Sequence[CVResult]) -> None:
     first = results[0].metrics
-    out.write("cross-validation on training/data (5 folds, seed 0; borderline excluded)\n")
+    out.write(
+        "cross-validation on training/data (5 folds grouped by event, seed 0; "
+        "borderline excluded)\n"
+    )
     _print_counts(out, first)
     labels = [r.kind if r.kind != "default" else "default (kept)" for r in results]
     _table(

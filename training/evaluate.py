@@ -12,6 +12,10 @@ Precision is reported on ban + hard negatives (what the corpus labelled by
 hand), the false-positive rate on ordinary items. ``borderline`` items are
 excluded everywhere. The threshold comes from cross-validation on our data
 (``choose_threshold``), never from the corpus, which is only reported on.
+
+Cross-validation folds are grouped by event (``training.groups``): items about
+the same event are never split between training and testing, which plain
+stratified k-fold did (it overstated recall at the chosen threshold by ~0.08).
 """
 
 from __future__ import annotations
@@ -24,13 +28,21 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import average_precision_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 from classifiers.pipeline import ban_probabilities, build_pipeline
 from classifiers.text import document_text
 from training.data import Example, trainable
+from training.groups import event_groups
 
-MIN_PRECISION = 0.9  # threshold rule: the most recall with at least this CV precision
+# Threshold rule: the best CV F1 among thresholds with CV precision >= MIN_PRECISION.
+# On event-grouped CV a 0.85 floor gave the best F1 (recall 0.90 vs 0.82), but the
+# product's promise is "no keyword noise": the issue asks for at most 1 false positive
+# per 5,000 ordinary items, a rate our ~600 ordinary examples cannot resolve, so the
+# operating point is set precision-first at 0.90 (lower it with [classifier] threshold
+# for more recall). This choice was made after seeing both rules on the corpus:
+# docs/classifier.md reports both operating points.
+MIN_PRECISION = 0.90
 
 _APP_TERMS = (
     r"apps?|application|platforms?|social (?:media|network(?:ing)?)|messaging|messenger|"
@@ -114,38 +126,44 @@ def compute_metrics(
 
 
 def choose_threshold(is_ban: np.ndarray, scores: np.ndarray) -> float:
-    """The lowest threshold whose precision (all negatives) is >= MIN_PRECISION.
+    """The threshold with the best F1 among those with precision >= MIN_PRECISION.
 
-    Lowest, so recall is as high as the precision floor allows; when no threshold
-    reaches the floor, the one with the best F1. Placed halfway between the
-    chosen score and the next lower one, so a score equal to a training item's
-    is not on the edge.
+    Precision here counts every negative (hard and ordinary). When no threshold
+    reaches the floor, the best F1 overall. Cuts fall only between distinct
+    scores, halfway between the lowest accepted score and the next lower one,
+    so a score equal to a training item's is not on the edge.
     """
     order = np.argsort(-scores, kind="stable")
     ranked, labels = scores[order], is_ban[order].astype(bool)
     tp = np.cumsum(labels)
     precision = tp / np.arange(1, len(labels) + 1)
-    recall = tp / max(1, labels.sum())
+    f1 = 2 * tp / (np.arange(1, len(labels) + 1) + max(1, int(labels.sum())))
     distinct = np.r_[ranked[1:] != ranked[:-1], True]  # cut only between distinct scores
-    ok = np.flatnonzero(distinct & (precision >= MIN_PRECISION) & labels)
-    if ok.size:
-        cut = int(ok[-1])
-    else:
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
-        cut = int(np.argmax(np.where(distinct, f1, -1)))
+    ok = np.flatnonzero(distinct & (precision >= MIN_PRECISION))
+    candidates = ok if ok.size else np.flatnonzero(distinct)
+    cut = int(candidates[np.argmax(f1[candidates])])  # first best: the higher threshold
     below = ranked[cut + 1] if cut + 1 < len(ranked) else 0.0
     return float((ranked[cut] + below) / 2)
+
+
+def cv_splits(
+    examples: Sequence[Example], *, seed: int = 0, folds: int = 5
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index arrays: stratified by label, never splitting an event group."""
+    labels = np.array([e.label == "ban" for e in examples], dtype=int)
+    groups = event_groups(examples)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(examples)), labels, groups))
 
 
 def cross_val_scores(
     examples: Sequence[Example], *, kind: str = "default", seed: int = 0, folds: int = 5
 ) -> np.ndarray:
-    """Out-of-fold P(ban) for each trainable example, in order (stratified folds)."""
+    """Out-of-fold P(ban) for each trainable example, in order (``cv_splits`` folds)."""
     docs = np.array([document_text(e.title, e.text) for e in examples], dtype=object)
     labels = np.array([e.label == "ban" for e in examples], dtype=int)
     scores = np.zeros(len(examples))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, test_idx in splitter.split(docs, labels):
+    for train_idx, test_idx in cv_splits(examples, seed=seed, folds=folds):
         pipeline = build_pipeline(kind, random_state=seed).fit(docs[train_idx], labels[train_idx])
         features = pipeline.named_steps["features"].transform(docs[test_idx])
         scores[test_idx] = ban_probabilities(pipeline, features)

@@ -1,7 +1,8 @@
 """Training: labelled examples -> a ``ModelArtifact`` with a threshold and CV metrics.
 
 1. keep ``ban``/``other`` (borderline is never trained on);
-2. cross-validate the pipeline (stratified 5-fold) to get out-of-fold scores;
+2. cross-validate the pipeline (5 folds stratified by label and grouped by event,
+   ``evaluate.cv_splits``) to get out-of-fold scores;
 3. choose the threshold from those scores (``evaluate.choose_threshold``) and
    record the CV metrics at it;
 4. fit the same pipeline on all examples and wrap it with that metadata.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from classifiers.text import LEAD_CHARS, TITLE_REPEAT, document_text
-from classifiers.vocab import mark_entities
+from classifiers.vocab import _alternation, mark_entities
 
 
 def test_headline_counts_more_than_body() -> None:
@@ -49,3 +51,18 @@ def test_entities_get_type_marks_but_keep_their_names() -> None:
     )
     # Ambiguous names only in their exact spelling: "x" and "signal" stay plain words.
     assert mark_entities("a signal to x") == "a signal to x"
+
+
+def test_name_trie_matches_like_a_longest_first_list() -> None:
+    names = ["PUBG", "PUBG Mobile", "Pokémon Go", "Korea", "South Korea", "Line", "Lin"]
+    trie = re.compile(rf"(?<!\w)({_alternation(names)})(?!\w)")
+    flat = re.compile(
+        rf"(?<!\w)({'|'.join(re.escape(n) for n in sorted(names, key=len, reverse=True))})(?!\w)"
+    )
+    text = "PUBG Mobile, PUBG, PUBG Mobiles, Pokémon Go, South Korea, Korea, Line, Lin, Lines"
+    assert trie.findall(text) == flat.findall(text)
+    assert trie.findall(text) == [
+        "PUBG Mobile", "PUBG", "PUBG", "Pokémon Go", "South Korea", "Korea", "Line", "Lin",
+    ]  # fmt: skip
+    folded = re.compile(rf"\b({_alternation(names, fold=True)})\b", re.IGNORECASE)
+    assert folded.findall("pubg mobile and SOUTH KOREA") == ["pubg mobile", "SOUTH KOREA"]
