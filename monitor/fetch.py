@@ -233,6 +233,10 @@ class _Deflate:
     def flush(self) -> bytes:
         return bytes(self._zlib.flush())
 
+    @property
+    def eof(self) -> bool:
+        return bool(self._zlib.eof)
+
 
 def _decoder(encoding: str, url: str) -> _Decoder:
     coding = encoding.strip().lower()
@@ -263,6 +267,8 @@ def read_capped(chunks: Iterable[bytes], encoding: str, max_bytes: int, url: str
     body += decoder.flush()
     if len(body) > max_bytes:
         raise TooLargeError(url, f"body larger than the {max_bytes} byte limit")
+    if not getattr(decoder, "eof", True):  # a cut-off stream would pass for a short body
+        raise TransportError(url, "truncated compressed body")
     return bytes(body)
 
 
