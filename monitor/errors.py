@@ -22,7 +22,7 @@
     ├── NotifyError                 a notifier could not deliver (.retryable, .retry_after)
     │   └── NotifyAuthError         invalid/missing token: not retryable until config changes
     ├── UnknownItemError            (monitor.labels) no alert or item with that id
-    ├── RegistryError               (monitor.registry) no such model version / nothing to roll back to
+    ├── RegistryError               (monitor.registry) no such model version, no rollback
     └── TrainingDataError           (training.data) the labelled data is unusable
 
 Messages never contain secrets (tokens, webhook URLs): see ``redact``.
