@@ -17,8 +17,12 @@ from pathlib import Path
 from monitor import schedule
 from monitor.alerts import AlertingIngest
 from monitor.deliver import Drain
+from monitor.digest import AlertDigest
 from monitor.extract import Extractor
+from monitor.feedhealth import FeedHealthWatch, WatchPolicy
 from monitor.fetch import Fetcher, FetchLimits
+from monitor.health import HealthCheck
+from monitor.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
 from monitor.notify import (
     ConsoleNotifier,
     JsonlNotifier,
@@ -28,8 +32,10 @@ from monitor.notify import (
     WebhookNotifier,
 )
 from monitor.pipeline import Deps
-from monitor.service import Job
+from monitor.records import CycleReport
+from monitor.service import Job, Service
 from monitor.settings import Settings, sync_configured_feeds
+from monitor.web import HttpServer, Response
 from state.sqlite import SQLiteStore
 
 log = logging.getLogger("monitor.bootstrap")
@@ -50,6 +56,10 @@ class App:
     drain: Drain
     closers: list[Callable[[], None]] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)  # issue 5: retrain, digest, interactivity
+    # -- issue 6: metrics, the [http] listener, hooks run after every cycle -------------
+    metrics: Metrics = field(default_factory=Metrics)
+    web: HttpServer | None = None
+    after_cycle: list[Callable[[CycleReport], object]] = field(default_factory=list)
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -88,9 +98,10 @@ def build_app(
     app = App(settings, store, deps=None, notifier=None, drain=None)  # type: ignore[arg-type]
     app.closers.append(store.close)
     try:
-        app.notifier = notifier or build_notifier(settings)
+        app.notifier = MeteredNotifier(notifier or build_notifier(settings), app.metrics, clock)
         app.closers.append(app.notifier.close)
-        app.drain = Drain(store, app.notifier, clock)
+        digest_mode = settings.notify.mode == "digest"
+        app.drain = Drain(store, app.notifier, clock, hold_for_digest=digest_mode)
         sync_configured_feeds(store, settings, clock())
         fetcher = Fetcher(fetch_limits(settings))
         app.closers.append(fetcher.close)
@@ -104,7 +115,7 @@ def build_app(
             extractor=extractor,
             clock=clock,
             backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),
-            scorer=scorer,  # type: ignore[arg-type]
+            scorer=MeteredScorer(scorer, app.metrics) if scorer is not None else None,
             ingest=AlertingIngest(
                 store, settings.dedupe.event_window, settings.dedupe.near_duplicate
             ),
@@ -113,11 +124,52 @@ def build_app(
             rng=random.Random(),
             stop=stop or threading.Event(),
         )
-        app.jobs = label_jobs(app, clock)
+        wire_operations(app, clock)
+        app.jobs = label_jobs(app, clock) + operation_jobs(app, clock)
     except BaseException:
         app.close()
         raise
     return app
+
+
+# -- issue 6: metrics, health, feed-health notices, the alert digest ------------------
+def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
+    """The outbox gauges, the [http] listener (not started yet), the after-cycle hooks."""
+    settings = app.settings
+    app.metrics.watch_outbox(app.store.alert_counts)
+    if settings.http.listen:
+        from monitor.interact import parse_listen
+
+        app.web = HttpServer(parse_listen(settings.http.listen))
+        app.closers.append(app.web.close)
+    notify = settings.notify
+    policy = WatchPolicy(
+        notify.feed_failure_threshold, float(notify.feed_silence_factor), notify.feed_silence_min
+    )
+    watch = FeedHealthWatch(app.store, app.notifier, clock, policy)
+    app.after_cycle = [app.metrics.observe_cycle, app.drain, watch]
+
+
+def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
+    """Digest mode: the daily alert digest, checked every minute."""
+    if app.settings.notify.mode != "digest":
+        return []
+    return [Job("alert_digest", AlertDigest(app.drain, app.settings.notify.digest_time, clock),
+                60.0)]  # fmt: skip
+
+
+def serve_http(app: App, service: Service) -> None:
+    """Mount ``/healthz`` and ``/metrics`` on the [http] listener and start it (if set)."""
+    if app.web is None:
+        return
+    store = app.store
+    health = HealthCheck(
+        service, lambda now: store.set_meta("healthz", now.isoformat()), app.deps.scorer,
+        app.deps.clock,
+    )  # fmt: skip
+    app.web.route("GET", "/healthz", health.handle)
+    app.web.route("GET", "/metrics", lambda _: Response(200, app.metrics.render(), CONTENT_TYPE))
+    app.web.start()
 
 
 # -- issue 5: retraining, the review digest, Slack interactivity --------------------
@@ -135,7 +187,7 @@ def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
                            settings.review.digest_size)  # fmt: skip
         jobs.append(Job("review_digest", digest, 3600.0))
     clicks = LabelClicks(store, app.notifier, clock)
-    listeners = Listeners(settings, clicks)
+    listeners = Listeners(settings, clicks, app.web)
     app.closers.append(listeners.close)
     if settings.slack.app_token or (settings.http.listen and settings.slack.signing_secret):
         jobs.append(Job("interact", listeners.ensure_started, 60.0))
@@ -145,8 +197,8 @@ def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
 class Listeners:
     """Socket Mode and/or the signed HTTP endpoint, started (and restarted) by a job."""
 
-    def __init__(self, settings: Settings, clicks: object) -> None:
-        self.settings, self.clicks = settings, clicks
+    def __init__(self, settings: Settings, clicks: object, web: HttpServer | None = None) -> None:
+        self.settings, self.clicks, self.web = settings, clicks, web  # web: issue 6
         self.socket: object | None = None
         self.http: object | None = None
 
@@ -160,7 +212,12 @@ class Listeners:
             self.socket = listener
         if self.settings.http.listen and slack.signing_secret and self.http is None:
             address = parse_listen(self.settings.http.listen)
-            self.http = SignedEndpoint(self.clicks, slack.signing_secret, address).start()  # type: ignore[arg-type]
+            self.http = SignedEndpoint(  # on the shared listener (issue 6)
+                self.clicks,  # type: ignore[arg-type]
+                slack.signing_secret,
+                address,
+                server=self.web,
+            ).start()
 
     def close(self) -> None:
         for part in (self.socket, self.http):

@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import build_app
+    from monitor.bootstrap import build_app, serve_http
     from monitor.score import build_scorer
     from monitor.service import Job, Service
 
@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             app.deps,
             tick=tick,
             extra_jobs=[Job("drain", app.drain, max(1.0, min(tick, 10.0))), *app.jobs],
-            after_cycle=[app.drain],
+            after_cycle=app.after_cycle,  # issue 6: metrics, drain, feed-health notices
         )
         if args.once:
             report = service.cycle()
@@ -139,6 +139,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
         else:
+            serve_http(app, service)  # issue 6: /healthz, /metrics (when [http] listen is set)
             service.run_forever()
     finally:
         app.close()

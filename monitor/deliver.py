@@ -51,6 +51,11 @@ class DrainReport:
     errors: list[str] = field(default_factory=list)
 
 
+def held_for_digest(alert: Alert) -> bool:
+    """Pure: a new top-level alert not yet given its digest thread (never attempted)."""
+    return alert.kind == "alert" and alert.thread_ts is None and alert.attempts == 0
+
+
 def retry_delay(
     policy: RetryPolicy, attempts: int, retry_after: float | None, rng: random.Random
 ) -> float:
@@ -70,6 +75,9 @@ class Drain:
     rng: random.Random = field(default_factory=random.Random)
 
     paused_until: datetime | None = None
+    # issue 6, digest mode: new top-level alerts wait for the daily digest (monitor.digest),
+    # which gives them a thread (the digest message) to post their details in.
+    hold_for_digest: bool = False
 
     def __call__(self, *_: object) -> DrainReport:
         report = DrainReport()
@@ -79,6 +87,9 @@ class Drain:
         for queued in self.store.alerts("pending"):
             if queued.next_attempt is not None and queued.next_attempt > now:
                 break  # strict order: nothing overtakes an alert that is backing off
+            if self.hold_for_digest and self._held(queued):
+                report.waiting += 1
+                continue
             alert = self._with_thread(queued)
             if alert is None:
                 report.waiting += 1
@@ -97,6 +108,13 @@ class Drain:
             )
         return report
 
+    def _held(self, alert: Alert) -> bool:
+        """Digest mode: a new alert, or an update of one, waits for the daily digest."""
+        if alert.kind == "update":
+            parent = self.store.parent_of(alert)
+            return parent is not None and held_for_digest(parent)
+        return held_for_digest(alert)
+
     def _with_thread(self, alert: Alert) -> Alert | None:
         """An update threads under its parent: give it the parent's ts, or None to wait
         while the parent is unsent (if the parent failed for good it goes out unthreaded)."""
@@ -107,7 +125,8 @@ class Drain:
             return alert
         if parent.message_ts is None:
             return None
-        return replace(alert, thread_ts=parent.message_ts)
+        # issue 6: a parent posted under a digest threads its updates under the digest too
+        return replace(alert, thread_ts=parent.thread_ts or parent.message_ts)
 
     def _deliver(self, alert: Alert, report: DrainReport) -> bool:
         """Send one alert; False ends this round (to keep order / back off)."""

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,13 +35,13 @@ from slack_sdk.web import WebClient
 from monitor.errors import MonitorError, redact
 from monitor.labels import apply_label, review_items
 from monitor.logs import log_event
+from monitor.web import HttpServer, Request, Response
 from state.labels import StoredLabel, Verdict
 
 log = logging.getLogger("monitor.interact")
 
 ACTIONS: dict[str, Verdict] = {"label_ban": "ban", "label_not_ban": "not_ban"}
 ACTIONS_PATH = "/slack/actions"
-MAX_BODY = 1 << 20  # Slack's interaction payloads are far smaller
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +151,11 @@ class SocketModeListener:
 
 
 class SignedEndpoint:
-    """A small HTTP server for Slack's Request URL (``POST /slack/actions``)."""
+    """Slack's Request URL (``POST /slack/actions``), mounted on a ``monitor.web.HttpServer``.
+
+    Given ``server``, it only adds its route there (the service's one listener, beside
+    ``/healthz`` and ``/metrics``); without one it runs its own server on ``listen``.
+    """
 
     def __init__(
         self,
@@ -162,35 +164,40 @@ class SignedEndpoint:
         listen: tuple[str, int] = ("127.0.0.1", 0),
         *,
         clock: Clock | None = None,
+        server: HttpServer | None = None,
     ) -> None:
         self.clicks = clicks
         self.verifier = SignatureVerifier(signing_secret, clock or Clock())
-        handler = type("Handler", (_SignedHandler,), {"endpoint": self})
-        self._server = ThreadingHTTPServer(listen, handler)
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._owned = server is None
+        self._server = server or HttpServer(listen)
+        self._server.route("POST", ACTIONS_PATH, self.handle)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{ACTIONS_PATH}"
+        return self._server.base_url + ACTIONS_PATH
 
     def start(self) -> SignedEndpoint:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
-        log_event(log, "http_endpoint_listening", url=self.url)
+        self._server.start()
         return self
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._owned:  # a shared server is closed by its owner
+            self._server.close()
 
     def accepts(self, body: bytes, headers: Mapping[str, str]) -> bool:
         return self.verifier.is_valid_request(body, dict(headers))
+
+    def handle(self, request: Request) -> Response:
+        """401 for a bad signature; 200 at once, and the clicks handled after the answer."""
+        if not request.body:
+            return Response(400)
+        if not self.accepts(request.body, request.headers):
+            log_event(log, "signature_rejected", logging.WARNING)
+            return Response(401)
+        payload = payload_of(request.body)
+        if payload is None:
+            return Response(400)
+        return Response(200, after=lambda: self.clicks.handle(payload))
 
 
 def payload_of(body: bytes) -> dict[str, Any] | None:
@@ -201,36 +208,6 @@ def payload_of(body: bytes) -> dict[str, Any] | None:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
-
-
-class _SignedHandler(BaseHTTPRequestHandler):
-    endpoint: SignedEndpoint
-    server_version = "appban-monitor"
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if self.path.split("?")[0] != ACTIONS_PATH or not 0 < length <= MAX_BODY:
-            self._answer(404 if length else 400)
-            return
-        body = self.rfile.read(length)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        if not self.endpoint.accepts(body, headers):
-            log_event(log, "signature_rejected", logging.WARNING)
-            self._answer(401)
-            return
-        payload = payload_of(body)
-        self._answer(200 if payload is not None else 400)
-        if payload is not None:  # after the answer: Slack needs it within 3 s
-            self.endpoint.clicks.handle(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Requests are logged as structured events instead."""
-
-    def _answer(self, status: int) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        self.wfile.flush()
 
 
 def parse_listen(value: str) -> tuple[str, int]:

@@ -304,6 +304,52 @@ def review_blocks(item: Any) -> list[Block]:
     ]
 
 
+# -- issue 6: the daily digest of alerts (one line per event) -----------------------
+DIGEST_BLOCKS = 45  # Slack allows 50 blocks per message
+
+
+def digest_title(alerts: Sequence[Alert], day: str) -> str:
+    n = len(alerts)
+    return f"App-ban digest {day}: {n} new event{'s' if n != 1 else ''}"
+
+
+def digest_line(alert: Alert) -> str:
+    """Plain: "TikTok banned by Ofcom (UK) — BBC News 87% https://..." for one event."""
+    s = alert.summary
+    what = headline(s).removeprefix(":rotating_light: ")
+    where = f" ({_flat(s.jurisdiction)})" if s.jurisdiction and s.jurisdiction.strip() else ""
+    return f"{what}{where} — {_or_unknown(s.source)} {s.score:.0%} {s.url}".rstrip()
+
+
+def digest_text(alerts: Sequence[Alert], day: str) -> str:
+    """Plain digest (console, Slack's text fallback): the title, then one line per event."""
+    lines = [digest_title(alerts, day), *(f"  • {digest_line(a)}" for a in alerts)]
+    return clip("\n".join(lines), TEXT_MAX)
+
+
+def digest_mrkdwn_lines(alerts: Sequence[Alert]) -> list[str]:
+    """Escaped mrkdwn, one line per event, the source linked."""
+    lines = []
+    for alert in alerts:
+        s = alert.summary
+        what = escape_mrkdwn(headline(s).removeprefix(":rotating_light: "))
+        where = f" ({_line(s.jurisdiction)})" if s.jurisdiction and s.jurisdiction.strip() else ""
+        lines.append(f"• *{clip(what, 300)}*{where} — {_source_link(s)} · {s.score:.0%}")
+    return lines
+
+
+def _chunks(lines: Sequence[str]) -> list[str]:
+    """Lines packed into section texts of at most SECTION_MAX characters."""
+    chunks: list[str] = []
+    for line in lines:
+        line = clip(line, SECTION_MAX)
+        if chunks and len(chunks[-1]) + 1 + len(line) <= SECTION_MAX:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return chunks
+
+
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
 
@@ -444,7 +490,7 @@ class SlackNotifier:
             "unfurl_links": False,
             "unfurl_media": False,
         }
-        if alert.kind == "update" and alert.thread_ts:
+        if alert.thread_ts:  # an update, or (digest mode) an alert's details under the digest
             kwargs["thread_ts"] = alert.thread_ts
         response = _call("chat.postMessage", lambda: self._client.chat_postMessage(**kwargs))
         self._channel_id = response.get("channel") or self._channel_id
@@ -503,9 +549,34 @@ class SlackNotifier:
         )
         return Delivery(ts=response.get("ts"), channel=response.get("channel"))
 
+    # -- issue 6: the daily alert digest and feed-health notices ----------------------
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        """One top-level message, one line per event; details follow as thread replies."""
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=clip(digest_title(alerts, day), HEADER_MAX)))
+        ]
+        blocks += [_section(chunk) for chunk in _chunks(digest_mrkdwn_lines(alerts))]
+        return self._post(escape_mrkdwn(digest_text(alerts, day)), blocks[:DIGEST_BLOCKS])
+
+    def post_notice(self, text: str) -> Delivery:
+        """A short operational notice (feed health) as a top-level message."""
+        line = escape_mrkdwn(_flat(text))
+        return self._post(clip(line, TEXT_MAX), [_section(line)])
+
+    def _post(self, text: str, blocks: list[Block]) -> Delivery:
+        channel = self._channel_id or self.channel
+        response = _call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            ),
+        )
+        self._channel_id = response.get("channel") or self._channel_id
+        return Delivery(ts=response.get("ts"), channel=response.get("channel"))
+
     def find_sent(self, alert: Alert) -> Delivery | None:
         channel = self._resolve_channel()
-        if alert.kind == "update" and alert.thread_ts:
+        if alert.thread_ts:
             response = _call(
                 "conversations.replies",
                 lambda: self._client.conversations_replies(
@@ -597,6 +668,20 @@ class WebhookNotifier:
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """A webhook cannot edit what it posted."""
 
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        lines = "\n".join(digest_mrkdwn_lines(alerts))
+        return self._post(escape_mrkdwn(digest_title(alerts, day)) + "\n" + lines)
+
+    def post_notice(self, text: str) -> Delivery:
+        return self._post(escape_mrkdwn(_flat(text)))
+
+    def _post(self, text: str) -> Delivery:
+        text = clip(text, TEXT_MAX)
+        response = _call("webhook", lambda: self._client.send(text=text, unfurl_links=False))
+        if response.status_code == 200 and (response.body or "").strip() == "ok":
+            return Delivery(ts=None, channel=None)
+        raise _webhook_error(response.status_code, response.body or "", response.headers)
+
     def find_sent(self, alert: Alert) -> Delivery | None:
         return None
 
@@ -642,6 +727,19 @@ class ConsoleNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """Printed lines cannot be edited."""
+
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        return self._print("=" * 72, digest_text(alerts, day))
+
+    def post_notice(self, text: str) -> Delivery:
+        return self._print("-" * 72, _flat(text))
+
+    def _print(self, rule: str, text: str) -> Delivery:
+        stream = self._stream or sys.stdout
+        with self._lock:
+            stream.write(f"{rule}\n{text}\n")
+            stream.flush()
+        return Delivery(ts=None, channel=None)
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         return None
@@ -761,6 +859,12 @@ class MultiNotifier:
     def post_review(self, items: Sequence[Any]) -> Delivery | None:
         post = getattr(self.primary, "post_review", None)
         return post(items) if post is not None else None
+
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        return self.primary.post_digest(alerts, day)  # type: ignore[attr-defined, no-any-return]
+
+    def post_notice(self, text: str) -> Delivery:
+        return self.primary.post_notice(text)  # type: ignore[attr-defined, no-any-return]
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         """The primary's answer; when it was delivered, copies that missed it catch up."""

@@ -18,6 +18,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import FrameType
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
@@ -47,6 +48,14 @@ class Service:
     extra_jobs: list[Job] = field(default_factory=list)
     after_cycle: list[Callable[[CycleReport], None]] = field(default_factory=list)
     last_cycle: CycleReport | None = None
+    # -- issue 6: facts for /healthz ---------------------------------------------
+    started_at: datetime | None = None
+    _scheduler: BackgroundScheduler | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        """The scheduler is up (False before ``run_forever`` and after it returns)."""
+        return self._scheduler is not None and bool(self._scheduler.running)
 
     def cycle(self) -> CycleReport:
         """One poll cycle over the due feeds, then the after-cycle hooks (outbox drain)."""
@@ -87,7 +96,9 @@ class Service:
                 name=job.name,
                 next_run_time=self.deps.clock(),
             )
+        self.started_at = self.deps.clock()
         scheduler.start()
+        self._scheduler = scheduler
         log_event(log, "started", jobs=",".join(j.name for j in jobs), tick=self.tick)
         try:
             while not stop.wait(0.5):
@@ -96,6 +107,7 @@ class Service:
             log_event(log, "stopping")
             stop.set()
             scheduler.shutdown(wait=True)
+            self._scheduler = None
             log_event(log, "stopped")
 
     def _poll_job(self) -> None:

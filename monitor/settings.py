@@ -269,7 +269,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "listen": Key(
             _optional_listen,
             None,
-            "HOST:PORT for the signed Slack interactivity endpoint (off when unset)",
+            "HOST:PORT for /healthz, /metrics and Slack's /slack/actions (off when unset)",
+            env="MONITOR_HTTP_LISTEN",  # issue 6: the container image turns it on
         ),
     },
     "review": {
@@ -282,6 +283,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "mode": Key(_notify_mode, "instant", "'instant' or 'digest'"),
         "digest_time": Key(_clock_time, "08:00", "when the daily digest is sent (UTC, HH:MM)"),
+        # -- issue 6: feed-health notices -----------------------------------------
+        "feed_failure_threshold": Key(
+            _positive_int, 5, "notify once when a feed fails this many polls in a row"
+        ),
+        "feed_silence_factor": Key(
+            _positive_int, 10, "notify once when a feed is silent this many times its cadence"
+        ),
+        "feed_silence_min": Key(
+            parse_duration, "2d", "never call a feed silent before this long without new items"
+        ),
     },
 }
 

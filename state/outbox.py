@@ -120,9 +120,11 @@ class OutboxStore:
     def execute_write(self, sql: str, params: Sequence[Any] = ()) -> int:
         raise NotImplementedError
 
+    # The thread an alert's message goes in: an update's parent (or the digest message the
+    # parent was posted under, issue 6); an alert's own digest message in digest mode.
     _ALERT_SELECT = (
-        "SELECT a.*, p.message_ts AS parent_ts FROM alerts a"
-        " LEFT JOIN alerts p ON p.id = a.parent_id"
+        "SELECT a.*, COALESCE(a.thread_root, p.thread_root, p.message_ts) AS parent_ts"
+        " FROM alerts a LEFT JOIN alerts p ON p.id = a.parent_id"
     )
 
     def alert(self, alert_id: str) -> Alert | None:
@@ -171,6 +173,14 @@ class OutboxStore:
             "UPDATE alerts SET status = 'failed', last_error = ? WHERE id = ?",
             (error[:500], alert_id),
         )
+
+    def set_thread_root(self, alert_ids: Sequence[str], ts: str) -> None:
+        """Digest mode: these alerts' details go as replies under the digest ``ts``."""
+        marks = ", ".join("?" * len(alert_ids))
+        if alert_ids:  # one statement: all of the digest's alerts, or none
+            self.execute_write(
+                f"UPDATE alerts SET thread_root = ? WHERE id IN ({marks})", (ts, *alert_ids)
+            )
 
     def retry_failed(self) -> int:
         """``monitor alerts retry``: failed alerts go back to pending, due now."""

@@ -126,6 +126,15 @@ MIGRATIONS: tuple[str, ...] = (
         value          TEXT NOT NULL
     );
     """,
+    # 4: feed-health notices, learned posting cadence, digest threads (issue 6).
+    """
+    ALTER TABLE feeds ADD COLUMN cadence REAL;          -- learned seconds between new items (EWMA)
+    ALTER TABLE feeds ADD COLUMN cadence_gaps INTEGER NOT NULL DEFAULT 0;  -- gaps it learned from
+    ALTER TABLE feeds ADD COLUMN cadence_seen TEXT;     -- the last_new_item already learned from
+    ALTER TABLE feeds ADD COLUMN notice TEXT;           -- 'failing' | 'silent': a notice is out
+    ALTER TABLE feeds ADD COLUMN notice_at TEXT;        -- when that notice was sent
+    ALTER TABLE alerts ADD COLUMN thread_root TEXT;     -- digest mode: ts of the digest message
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
 from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
 from state.schema import MIGRATIONS, SCHEMA_VERSION
@@ -40,7 +41,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(OutboxStore, LabelStore):
+class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):  # FeedWatchStore: issue 6
     """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:

@@ -1,0 +1,82 @@
+"""Feed-health bookkeeping in SQLite (mixed into ``SQLiteStore``; issue 6, migration 4).
+
+Per feed: the learned posting cadence (seconds between new items, smoothed) and which
+notice, if any, is out ("failing" | "silent"). The notice state lives in the database so a
+restart neither repeats a notice nor forgets to announce a recovery.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+NoticeState = Literal["failing", "silent"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedWatch:
+    """What the feed-health watcher needs to know about one active feed."""
+
+    url: str
+    name: str
+    consecutive_failures: int
+    last_error: str | None
+    last_success: datetime | None
+    last_new_item: datetime | None
+    cadence: float | None  # learned seconds between new items
+    cadence_gaps: int  # how many gaps it was learned from
+    cadence_seen: datetime | None  # the last_new_item already learned from
+    notice: NoticeState | None
+    notice_at: datetime | None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+class FeedWatchStore:
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    def execute_write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        raise NotImplementedError
+
+    def feed_watch(self) -> list[FeedWatch]:
+        rows = self.query("SELECT * FROM feeds WHERE removed = 0 ORDER BY url")
+        return [_watch(row) for row in rows]
+
+    def learn_cadence(
+        self, url: str, cadence: float | None, gaps: int, seen: datetime | None
+    ) -> None:
+        self.execute_write(
+            "UPDATE feeds SET cadence = ?, cadence_gaps = ?, cadence_seen = ? WHERE url = ?",
+            (cadence, gaps, _iso(seen), url),
+        )
+
+    def set_feed_notice(self, url: str, notice: NoticeState | None, now: datetime) -> None:
+        self.execute_write(
+            "UPDATE feeds SET notice = ?, notice_at = ? WHERE url = ?", (notice, _iso(now), url)
+        )
+
+
+def _watch(row: sqlite3.Row) -> FeedWatch:
+    return FeedWatch(
+        url=row["url"],
+        name=row["name"],
+        consecutive_failures=row["consecutive_failures"],
+        last_error=row["last_error"],
+        last_success=_dt(row["last_success"]),
+        last_new_item=_dt(row["last_new_item"]),
+        cadence=row["cadence"],
+        cadence_gaps=row["cadence_gaps"],
+        cadence_seen=_dt(row["cadence_seen"]),
+        notice=row["notice"],
+        notice_at=_dt(row["notice_at"]),
+    )
