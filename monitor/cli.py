@@ -177,14 +177,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
         print(f"feeds: {len(feeds)} ({len(failing)} failing)", file=out)
         _print_table(
             out,
-            ["feed", "last success", "failures", "next check", "last error"],
+            ["feed", "last success", "failures", "next check", "last error / warning"],
             [
                 [
                     f.name or f.url,
                     _when(f.last_success),
                     str(f.consecutive_failures),
                     _when(f.next_check),
-                    (f.last_error or "")[:80],
+                    (f.last_error or (f"warning: {f.last_warning}" if f.last_warning else ""))[:80],
                 ]
                 for f in feeds
             ],

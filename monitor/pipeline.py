@@ -87,7 +87,7 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
                 answer.etag or feed.etag, answer.last_modified or feed.last_modified
             )
             next_check = schedule.after_success(policy, now, deps.rng)
-            deps.store.record_success(feed.url, validators, now, next_check, 0)
+            deps.store.record_success(feed.url, validators, now, next_check, 0, parsed=False)
             return FeedRun(
                 feed.url, "not_modified", elapsed=deps.monotonic() - started, next_check=next_check
             )
@@ -103,7 +103,7 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
     stored, alerted = deps.ingest(entries, now)
     next_check = schedule.after_success(policy, now, deps.rng)
     validators = Validators(answer.etag, answer.last_modified)
-    deps.store.record_success(feed.url, validators, now, next_check, stored)
+    deps.store.record_success(feed.url, validators, now, next_check, stored, parsed.warning)
     return FeedRun(
         feed.url,
         "ok",

@@ -40,6 +40,7 @@ class FeedHealth:
     consecutive_failures: int = 0
     next_check: datetime | None = None
     last_new_item: datetime | None = None
+    last_warning: str | None = None  # parse warning of the last good poll (bozo feed)
 
 
 @dataclass(frozen=True, slots=True)

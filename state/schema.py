@@ -135,6 +135,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feeds ADD COLUMN notice_at TEXT;        -- when that notice was sent
     ALTER TABLE alerts ADD COLUMN thread_root TEXT;     -- digest mode: ts of the digest message
     """,
+    # 5: the parse warning of a feed's last good poll (an ill-formed, "bozo" feed).
+    """
+    ALTER TABLE feeds ADD COLUMN last_warning TEXT;     -- NULL when the feed parsed cleanly
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -179,13 +179,22 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):  # FeedWatchStore: i
         return [_feed_health(row) for row in rows]
 
     def record_success(
-        self, url: str, validators: Validators, now: datetime, next_check: datetime, new_items: int
+        self,
+        url: str,
+        validators: Validators,
+        now: datetime,
+        next_check: datetime,
+        new_items: int,
+        warning: str | None = None,
+        *,
+        parsed: bool = True,
     ) -> None:
         with self.transaction() as tx:
             tx.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?, last_checked = ?, last_success = ?,"
                 " last_error = NULL, consecutive_failures = 0, next_check = ?,"
-                " last_new_item = CASE WHEN ? > 0 THEN ? ELSE last_new_item END WHERE url = ?",
+                " last_new_item = CASE WHEN ? > 0 THEN ? ELSE last_new_item END,"
+                " last_warning = CASE WHEN ? THEN ? ELSE last_warning END WHERE url = ?",
                 (
                     validators.etag,
                     validators.last_modified,
@@ -194,6 +203,8 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):  # FeedWatchStore: i
                     to_text(next_check),
                     new_items,
                     to_text(now),
+                    parsed,  # a 304 says nothing new about the body: keep its warning
+                    warning[:500] if warning else None,
                     url,
                 ),
             )
@@ -321,6 +332,7 @@ def _feed_health(row: sqlite3.Row) -> FeedHealth:
         consecutive_failures=row["consecutive_failures"],
         next_check=from_text(row["next_check"]),
         last_new_item=from_text(row["last_new_item"]),
+        last_warning=row["last_warning"],
     )
 
 

@@ -36,8 +36,18 @@ class Store(Protocol):
         """Active feeds whose next check is at or before ``now``, most overdue first."""
 
     def record_success(
-        self, url: str, validators: Validators, now: datetime, next_check: datetime, new_items: int
-    ) -> None: ...
+        self,
+        url: str,
+        validators: Validators,
+        now: datetime,
+        next_check: datetime,
+        new_items: int,
+        warning: str | None = None,
+        *,
+        parsed: bool = True,
+    ) -> None:
+        """A good poll: clears the error count; ``warning`` is the parse warning of an
+        ill-formed feed (kept as it was when ``parsed`` is False, i.e. after a 304)."""
 
     def record_failure(self, url: str, error: str, now: datetime, next_check: datetime) -> int:
         """Store a failed poll; returns the new count of consecutive failures."""

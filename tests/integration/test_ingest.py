@@ -205,3 +205,33 @@ def test_default_feed_list_is_shown(tmp_path: Path, capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "https://feeds.bbci.co.uk/news/technology/rss.xml" in out
     assert len(out.strip().splitlines()) >= 16  # header + 15 or more feeds
+
+
+def test_ill_formed_feed_yields_items_and_a_recorded_warning(
+    tmp_path: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = server.url_for("/a/1.html")
+    body = rss([("Council approves new budget", link, "Budget news.")]).replace(
+        b"</channel>", b"<item><title>Broken & unescaped</title></item></channel>"
+    )
+    server.set("/bozo.xml", [Route(body=body, headers=RSS, etag='"b"')])
+    server.set(
+        "/a/1.html", Route(body=article("Council approves new budget", FILLER), headers=HTML)
+    )
+    config = write_config(tmp_path, [server.url_for("/bozo.xml")])
+    clock = Clock()
+    app = build_app(
+        load_settings(config, {}), clock=clock, notifier=JsonlNotifier(tmp_path / "a.jsonl")
+    )
+    try:
+        run = run_cycle(app.deps).runs[0]
+        assert run.status == "ok" and run.new >= 1 and run.warning
+        health = app.store.feeds()[0]
+        assert health.last_warning == run.warning and health.consecutive_failures == 0
+        clock.now = health.next_check + timedelta(seconds=1)
+        assert run_cycle(app.deps).runs[0].status == "not_modified"
+        assert app.store.feeds()[0].last_warning == run.warning  # a 304 keeps it
+    finally:
+        app.close()
+    assert main(["status", "--config", str(config)]) == 0
+    assert "warning: " in capsys.readouterr().out

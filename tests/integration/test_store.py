@@ -56,8 +56,13 @@ def test_feed_health_roundtrip_and_due_order(tmp_path: Path) -> None:
         NOW,
     )
     assert (b.consecutive_failures, b.last_error, b.next_check) == (2, "timeout: slow", later)
-    store.record_success("https://b.example/rss", Validators(), later, later, 0)
+    store.record_success("https://b.example/rss", Validators(), later, later, 0, "bozo: & in text")
     assert store.feeds()[1].consecutive_failures == 0
+    assert store.feeds()[1].last_warning == "bozo: & in text"
+    store.record_success("https://b.example/rss", Validators(), later, later, 0, parsed=False)
+    assert store.feeds()[1].last_warning == "bozo: & in text"  # a 304 keeps the warning
+    store.record_success("https://b.example/rss", Validators(), later, later, 0)
+    assert store.feeds()[1].last_warning is None  # parsed cleanly again
     store.close()
 
 
