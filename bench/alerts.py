@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.fake_slack import Call, FakeSlack  # noqa: E402
 from tests.support.httpserver import LocalServer, Route  # noqa: E402
 from tests.support.pages import article, rss  # noqa: E402
+from tests.support.seedfeed import monitor_env, start_monitor  # noqa: E402
 
 APPS = (
     "TikTok", "Telegram", "WhatsApp", "Signal", "WeChat", "Snapchat", "Discord", "Roblox",
@@ -169,19 +170,6 @@ def write_config(tmp: Path, feed_url: str, slack: FakeSlack, model: Path) -> Pat
     return config
 
 
-def start_service(config: Path, token: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env["MONITOR_SLACK_BOT_TOKEN"] = token
-    with open(log, "wb") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "monitor", "run", "--config", str(config)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-
-
 def wait_until_polling(server: LocalServer, timeout: float = 120.0) -> None:
     """Until the service has polled the (empty) feed twice: started and on its schedule."""
     deadline = time.monotonic() + timeout
@@ -246,7 +234,7 @@ def main() -> None:
     with LocalServer() as server, FakeSlack() as slack:
         config = write_config(tmp, server.url_for("/feed.xml"), slack, model)
         log = tmp / "service.log"
-        proc = start_service(config, slack.token, log)
+        proc = start_monitor(config, monitor_env(slack.token), log, once=False)
         try:
             latencies, misses = measure(server, slack, stories, args.miss_after, rng)
         finally:

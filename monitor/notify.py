@@ -499,16 +499,20 @@ class SlackNotifier:
     def update_parent(self, parent: Alert, source_count: int) -> None:
         if not parent.message_ts:
             return
-        refreshed = replace(parent, source_count=source_count)
+        self._update_message(replace(parent, source_count=source_count))
+
+    def _update_message(self, alert: Alert, blocks: Sequence[Block] | None = None) -> None:
+        """chat.update the alert's posted message: its text, metadata and ``blocks`` (by
+        default the alert's own, rendered anew)."""
         channel = self._resolve_channel()
         _call(
             "chat.update",
             lambda: self._client.chat_update(
                 channel=channel,
-                ts=parent.message_ts,
-                text=slack_text(refreshed),
-                blocks=render_blocks(refreshed),
-                metadata=_metadata(refreshed),
+                ts=alert.message_ts,
+                text=slack_text(alert),
+                blocks=render_blocks(alert) if blocks is None else blocks,
+                metadata=_metadata(alert),
             ),
         )
 
@@ -519,17 +523,7 @@ class SlackNotifier:
             return
         blocks = [b for b in render_blocks(alert) if not isinstance(b, ActionsBlock)]
         blocks.append(_context(verdict_line(verdict, who, when)))
-        channel = self._resolve_channel()
-        _call(
-            "chat.update",
-            lambda: self._client.chat_update(
-                channel=channel,
-                ts=alert.message_ts,
-                text=slack_text(alert),
-                blocks=blocks,
-                metadata=_metadata(alert),
-            ),
-        )
+        self._update_message(alert, blocks)
 
     def post_review(self, items: Sequence[Any]) -> Delivery:
         """One digest message: each item (``item_id``, ``title``, ``url``, ``score``) with

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict
+from collections.abc import Collection
+from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from monitor.records import Alert, Summary
+
+R = TypeVar("R")
+
+
+def from_text(value: str | None) -> datetime | None:
+    """An ISO-8601 column back to a datetime; NULL stays None."""
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def record_from_row(cls: type[R], row: sqlite3.Row, *, dates: Collection[str] = ()) -> R:
+    """The dataclass ``cls`` from the row's columns of the same names as its fields; the
+    ``dates`` columns are ISO-8601 text (see ``from_text``)."""
+    values = {f.name: row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    for name in dates:
+        values[name] = from_text(values[name])
+    return cls(**values)
 
 
 def summary_to_json(summary: Summary) -> str:

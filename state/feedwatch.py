@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from state.codec import record_from_row
+
 NoticeState = Literal["failing", "silent"]
 
 
@@ -31,10 +33,6 @@ class FeedWatch:
     cadence_seen: datetime | None  # the last_new_item already learned from
     notice: NoticeState | None
     notice_at: datetime | None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -66,17 +64,8 @@ class FeedWatchStore:
         )
 
 
+_WATCH_DATES = ("last_success", "last_new_item", "cadence_seen", "notice_at")
+
+
 def _watch(row: sqlite3.Row) -> FeedWatch:
-    return FeedWatch(
-        url=row["url"],
-        name=row["name"],
-        consecutive_failures=row["consecutive_failures"],
-        last_error=row["last_error"],
-        last_success=_dt(row["last_success"]),
-        last_new_item=_dt(row["last_new_item"]),
-        cadence=row["cadence"],
-        cadence_gaps=row["cadence_gaps"],
-        cadence_seen=_dt(row["cadence_seen"]),
-        notice=row["notice"],
-        notice_at=_dt(row["notice_at"]),
-    )
+    return record_from_row(FeedWatch, row, dates=_WATCH_DATES)

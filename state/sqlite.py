@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
 from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from state.codec import record_from_row
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
@@ -31,10 +32,6 @@ def to_text(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
     return value.astimezone(UTC).isoformat()
-
-
-def from_text(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def text_hash(text: str) -> str:
@@ -319,21 +316,11 @@ def _statements(script: str) -> Iterator[str]:
         yield buffer.strip()
 
 
+_HEALTH_DATES = ("last_checked", "last_success", "next_check", "last_new_item")
+
+
 def _feed_health(row: sqlite3.Row) -> FeedHealth:
-    return FeedHealth(
-        url=row["url"],
-        name=row["name"],
-        interval=row["interval"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        last_checked=from_text(row["last_checked"]),
-        last_success=from_text(row["last_success"]),
-        last_error=row["last_error"],
-        consecutive_failures=row["consecutive_failures"],
-        next_check=from_text(row["next_check"]),
-        last_new_item=from_text(row["last_new_item"]),
-        last_warning=row["last_warning"],
-    )
+    return record_from_row(FeedHealth, row, dates=_HEALTH_DATES)
 
 
 def _wrap(exc: sqlite3.DatabaseError, path: str) -> StoreError:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.httpserver import LocalServer
+from tests.support.seedfeed import local_config_lines
 
 
 @pytest.fixture(scope="session")
@@ -30,15 +31,7 @@ def write_config(
     tmp_path: Path, feeds: list[str], *, model: Path | None = None, extra: str = ""
 ) -> Path:
     """A config for local tests: state in tmp_path, private addresses allowed."""
-    lines = [
-        "[state]",
-        f'path = "{tmp_path / "state.sqlite3"}"',
-        "[polling]",
-        "allow_private_addresses = true",
-        'timeout = "3s"',
-        'extract_timeout = "10s"',
-        "concurrency = 4",
-    ]
+    lines = local_config_lines(tmp_path, timeout="3s", concurrency=4)
     if model is not None:
         lines += ["[classifier]", f'model_path = "{model}"']
     text = "\n".join(lines) + "\n" + extra + "\n"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from monitor.cli import main
 from monitor.score import build_scorer
 from monitor.service import Service
 from monitor.settings import load_settings
+from tests.support.clock import SettableClock
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import article, rss
@@ -176,24 +177,11 @@ def test_second_run_polls_again_and_posts_nothing(seed_run: SeedRun) -> None:
 # ---------------------------------------------------------------- clock-driven outbox tests
 
 
-class Clock:
-    """A settable UTC clock for the drain's retry times."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @dataclass
 class Wired:
     app: App
     service: Service
-    clock: Clock
+    clock: SettableClock
 
 
 @pytest.fixture
@@ -203,7 +191,7 @@ def wire(model_path: Path, tmp_path: Path) -> Iterator[Any]:
 
     def build(config: Path, token: str) -> Wired:
         settings = load_settings(config, {"MONITOR_SLACK_BOT_TOKEN": token})
-        clock = Clock()
+        clock = SettableClock()
         app = build_app(settings, clock=clock, scorer=build_scorer(settings))
         apps.append(app)
         return Wired(app, Service(app.deps, after_cycle=[app.drain]), clock)
@@ -213,6 +201,26 @@ def wire(model_path: Path, tmp_path: Path) -> Iterator[Any]:
         app.close()
 
 
+@pytest.fixture
+def seeded(
+    tmp_path: Path,
+    server: LocalServer,
+    model_path: Path,
+    wire: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[FakeSlack, str], tuple[Path, Wired]]:
+    """``seeded(slack, token)`` -> (config, wired app) polling the seed feed and posting to
+    ``slack`` with ``token`` (the only token in the environment)."""
+    feed = serve_seed_feed(server, require_shared("seeds"))
+
+    def build(slack: FakeSlack, token: str) -> tuple[Path, Wired]:
+        clear_monitor_env(monkeypatch, token)
+        config = alert_config(tmp_path, [feed.feed_url], slack, model_path)
+        return config, wire(config, token)
+
+    return build
+
+
 def status_text(config: Path, capsys: pytest.CaptureFixture[str]) -> str:
     capsys.readouterr()
     assert main(["status", "--config", str(config)]) == 0
@@ -220,18 +228,10 @@ def status_text(config: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_slack_down_keeps_alerts_pending_then_delivers_in_order(
-    tmp_path: Path,
-    server: LocalServer,
-    model_path: Path,
-    wire: Any,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, seeded: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    feed = serve_seed_feed(server, require_shared("seeds"))
     with FakeSlack() as slack:
-        clear_monitor_env(monkeypatch, slack.token)
-        config = alert_config(tmp_path, [feed.feed_url], slack, model_path)
-        w = wire(config, slack.token)
+        config, w = seeded(slack, slack.token)
         slack.down(True)
         w.service.cycle()
         stored = read_alerts(tmp_path / "state.sqlite3")
@@ -295,19 +295,11 @@ def test_feed_markup_is_inert_but_readable_in_slack(
 
 
 def test_invalid_token_keeps_alerts_pending_without_a_retry_loop(
-    tmp_path: Path,
-    server: LocalServer,
-    model_path: Path,
-    wire: Any,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, seeded: Any, wire: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    feed = serve_seed_feed(server, require_shared("seeds"))
     bad_token = "xoxb-revoked-0123456789"
     with FakeSlack() as slack:
-        clear_monitor_env(monkeypatch, bad_token)
-        config = alert_config(tmp_path, [feed.feed_url], slack, model_path)
-        w = wire(config, bad_token)
+        config, w = seeded(slack, bad_token)
         w.service.cycle()
         for _ in range(5):  # the running service drains every few seconds
             w.clock.advance(10)
@@ -327,17 +319,9 @@ def test_invalid_token_keeps_alerts_pending_without_a_retry_loop(
         assert sorted(alert_id_of(m) for m in slack.messages()) == sorted(a["id"] for a in stored)
 
 
-def test_rate_limit_retries_no_sooner_than_retry_after(
-    tmp_path: Path,
-    server: LocalServer,
-    model_path: Path,
-    wire: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    feed = serve_seed_feed(server, require_shared("seeds"))
+def test_rate_limit_retries_no_sooner_than_retry_after(seeded: Any) -> None:
     with FakeSlack() as slack:
-        clear_monitor_env(monkeypatch, slack.token)
-        w = wire(alert_config(tmp_path, [feed.feed_url], slack, model_path), slack.token)
+        _, w = seeded(slack, slack.token)
         slack.fail_next("chat.postMessage", "ratelimited", retry_after=120)
         started = w.clock.now
         w.service.cycle()

@@ -20,18 +20,11 @@ from monitor.notify import ConsoleNotifier
 from monitor.score import build_scorer
 from monitor.service import Service
 from monitor.settings import load_settings
+from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer
 from tests.support.seedfeed import alert_config, alert_id_of, read_alerts, serve_seed_feed
 from tests.support.shared import require_shared
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-def digest_app(config: Path, token: str, clock: Clock, **kwargs: object) -> App:
+def digest_app(config: Path, token: str, clock: SettableClock, **kwargs: object) -> App:
     config.write_text(config.read_text() + '[notify]\nmode = "digest"\ndigest_time = "08:00"\n')
     settings = load_settings(config, {"MONITOR_SLACK_BOT_TOKEN": token})
     return build_app(settings, clock=clock, scorer=build_scorer(settings), **kwargs)  # type: ignore[arg-type]
@@ -57,7 +50,7 @@ def test_alerts_of_the_day_go_out_as_one_message_with_details_in_threads(
 ) -> None:
     feed = serve_seed_feed(server, require_shared("seeds"))
     config = alert_config(tmp_path, [feed.feed_url], slack, model_path)
-    clock = Clock(datetime(2025, 3, 4, 6, 30, tzinfo=UTC))
+    clock = SettableClock(datetime(2025, 3, 4, 6, 30, tzinfo=UTC))
     app = digest_app(config, slack.token, clock)
     try:
         Service(app.deps, after_cycle=app.after_cycle).cycle()
@@ -100,7 +93,7 @@ def test_nothing_held_means_no_digest_but_the_day_is_done(
     tmp_path: Path, model_path: Path, slack: FakeSlack
 ) -> None:
     config = alert_config(tmp_path, [], slack, model_path)
-    clock = Clock(datetime(2025, 3, 4, 9, 0, tzinfo=UTC))
+    clock = SettableClock(datetime(2025, 3, 4, 9, 0, tzinfo=UTC))
     app = digest_app(config, slack.token, clock)
     try:
         assert digest_job(app)() == 0
@@ -115,7 +108,7 @@ def test_failed_digest_is_tried_again_and_alerts_stay_pending(
 ) -> None:
     feed = serve_seed_feed(server, require_shared("seeds"))
     config = alert_config(tmp_path, [feed.feed_url], slack, model_path)
-    clock = Clock(datetime(2025, 3, 4, 8, 30, tzinfo=UTC))
+    clock = SettableClock(datetime(2025, 3, 4, 8, 30, tzinfo=UTC))
     app = digest_app(config, slack.token, clock)
     try:
         Service(app.deps, after_cycle=app.after_cycle).cycle()
@@ -137,7 +130,7 @@ def test_console_digest_is_one_block_of_lines(
 ) -> None:
     feed = serve_seed_feed(server, require_shared("seeds"))
     config = alert_config(tmp_path, [feed.feed_url], slack, model_path)
-    clock = Clock(datetime(2025, 3, 4, 8, 30, tzinfo=UTC))
+    clock = SettableClock(datetime(2025, 3, 4, 8, 30, tzinfo=UTC))
     out = io.StringIO()
     app = digest_app(config, slack.token, clock, notifier=ConsoleNotifier(out))
     try:

@@ -7,7 +7,6 @@ fixture tests skip when that folder is absent, the generated ones always run.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -17,27 +16,10 @@ import pytest
 from monitor.errors import ParseError
 from monitor.feeds import parse_feed
 from monitor.records import FetchedPage, ParsedFeed
-from tests.support.shared import shared_dir
+from tests.support.shared import FEED_FIXTURES as FIXTURES
+from tests.support.shared import feed_manifest, fixture_content_type
 
-FIXTURES = (shared_dir() or Path("/nonexistent")) / "fixtures" / "feeds"
-EXTENSION_TYPES = {
-    "xml": "application/xml",
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "html": "text/html",
-    "json": "application/json",
-}
-
-
-def _manifest() -> list[dict[str, Any]]:
-    path = FIXTURES / "manifest.json"
-    if not path.is_file():
-        return []
-    files = json.loads(path.read_text("utf-8"))["files"]
-    return [f for f in files if f["kind"] != "expected-output"]
-
-
-ENTRIES = _manifest()
+ENTRIES = feed_manifest()
 ABSENT = [pytest.param(None, marks=pytest.mark.skip(reason="../shared/fixtures is absent"))]
 
 
@@ -49,10 +31,7 @@ def _params(kinds: set[str] | None = None) -> list[Any]:
 def content_type_of(entry: dict[str, Any]) -> tuple[str, str | None]:
     """The manifest's ``http_header`` ("Content-type: text/xml;charset = us-ascii"), split
     like our fetcher does; else a type guessed from the extension."""
-    header = entry.get("http_header")
-    if not header:
-        return EXTENSION_TYPES[entry["file"].rsplit(".", 1)[-1]], None
-    media, *params = (part.strip() for part in header.split(":", 1)[1].split(";"))
+    media, *params = (part.strip() for part in fixture_content_type(entry).split(";"))
     charset = None
     for param in params:
         key, _, value = param.partition("=")

@@ -8,12 +8,11 @@ import socket
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-import httpcore
 import pytest
 
 from monitor.errors import (
@@ -27,6 +26,7 @@ from monitor.errors import (
 from monitor.fetch import ARTICLE_ACCEPT, FEED_ACCEPT, Fetcher, FetchLimits
 from monitor.records import FetchedPage, NotModified, Validators
 from tests.support.httpserver import LocalServer, Route, serve
+from tests.support.netfakes import PUBLIC_IP, FakeInternet
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 LAST_MODIFIED = "Wed, 01 May 2024 10:00:00 GMT"
@@ -407,29 +407,6 @@ def test_private_addresses_are_refused_by_default(
 def test_non_http_urls_are_refused(make_fetcher: MakeFetcher, url: str) -> None:
     with pytest.raises(BlockedAddressError, match="URLs are not fetched"):
         make_fetcher().fetch(url)
-
-
-PUBLIC_IP = "93.184.216.34"
-
-
-class FakeInternet(httpcore.NetworkBackend):
-    """Routes connections for PUBLIC_IP to the local server; records every address."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        self._sockets = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        self.asked.append(host)
-        routed = "127.0.0.1" if host == PUBLIC_IP else host
-        return self._sockets.connect_tcp(routed, port, timeout, local_address, socket_options)
 
 
 DNS = {

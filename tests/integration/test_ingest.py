@@ -15,6 +15,7 @@ from monitor.notify import JsonlNotifier
 from monitor.pipeline import run_cycle
 from monitor.settings import load_settings
 from tests.conftest import write_config
+from tests.support.clock import SettableClock
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import FILLER, article, rss
 
@@ -87,14 +88,6 @@ def test_run_once_stores_articles_then_polls_conditionally(
     assert "cycle: 1 feeds" in capsys.readouterr().err
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_failing_feed_backs_off_and_the_cycle_goes_on(tmp_path: Path, server: LocalServer) -> None:
     good_items = [("Good story", server.url_for("/good/1.html"), "A good summary.")]
     server.set("/good.xml", Route(body=rss(good_items), headers=RSS))
@@ -111,7 +104,7 @@ def test_failing_feed_backs_off_and_the_cycle_goes_on(tmp_path: Path, server: Lo
     )
     config = write_config(tmp_path, [server.url_for("/good.xml"), server.url_for("/bad.xml")])
     settings = load_settings(config, {}).with_values("polling", timeout=1.0)
-    clock = Clock()
+    clock = SettableClock(datetime(2025, 1, 1, tzinfo=UTC))
     app = build_app(settings, clock=clock, notifier=JsonlNotifier(tmp_path / "a.jsonl"))
     bad_url = server.url_for("/bad.xml")
     expected = ["http_status: HTTP 500", "http_status: HTTP 429", "timeout", "parse"]
@@ -219,7 +212,7 @@ def test_ill_formed_feed_yields_items_and_a_recorded_warning(
         "/a/1.html", Route(body=article("Council approves new budget", FILLER), headers=HTML)
     )
     config = write_config(tmp_path, [server.url_for("/bozo.xml")])
-    clock = Clock()
+    clock = SettableClock(datetime(2025, 1, 1, tzinfo=UTC))
     app = build_app(
         load_settings(config, {}), clock=clock, notifier=JsonlNotifier(tmp_path / "a.jsonl")
     )

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from monitor.interact import LabelClicks, SignedEndpoint, SocketModeListener, pa
 from monitor.notify import SlackNotifier
 from state.sqlite import SQLiteStore
 from tests.integration.test_labels import BAN_TEXT, scored, store_articles
+from tests.support import seedfeed
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
 
@@ -55,13 +56,8 @@ def click(alert_id: str, action: str = "label_not_ban", user: str = "U0ALICE") -
     }  # fmt: skip
 
 
-def wait_for(predicate: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return False
+def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> bool:
+    return seedfeed.wait_for(predicate, timeout, step=0.02)
 
 
 def test_parse_clicks_reads_label_buttons_only() -> None:

@@ -23,6 +23,7 @@ from monitor.records import CycleReport, FeedRun
 from monitor.score import build_scorer
 from monitor.service import Service
 from monitor.settings import load_settings
+from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import FILLER, article, rss
@@ -30,14 +31,6 @@ from tests.support.seedfeed import HTML, RSS, alert_config, read_alerts, serve_s
 from tests.support.shared import require_shared
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def scrape(url: str) -> Samples:
@@ -76,7 +69,7 @@ def test_metrics_after_a_local_end_to_end_cycle(
     config = alert_config(tmp_path, feeds, slack, model_path)
     config.write_text(config.read_text() + '[http]\nlisten = "127.0.0.1:0"\n')
     settings = load_settings(config, {"MONITOR_SLACK_BOT_TOKEN": slack.token})
-    clock = Clock()
+    clock = SettableClock()
     app = build_app(settings, clock=clock, scorer=build_scorer(settings))
     try:
         service = Service(app.deps, after_cycle=app.after_cycle)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -15,29 +14,9 @@ import pytest
 from tests.conftest import write_config
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import FILLER, article, rss
+from tests.support.seedfeed import monitor_env, start_monitor, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    with open(log, "wb") as sink:  # a file, not a pipe: a chatty child never blocks
-        return subprocess.Popen(
-            [sys.executable, "-m", "monitor", "run", "--config", str(config)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -57,10 +36,12 @@ def test_service_polls_on_schedule_and_stops_cleanly(
     feed = f'[[feeds]]\nurl = "{server.url_for("/feed.xml")}"\ninterval = "1s"\n'
     config = write_config(tmp_path, [], model=model_path, extra=feed)
     log = tmp_path / "service.log"
-    proc = start(config, log)
+    proc = start_monitor(config, monitor_env(), log, once=False)
     try:
         # polled repeatedly on its 1 s schedule: the second poll is a conditional GET
-        assert wait_for(lambda: len(server.requests_for("/feed.xml")) >= 2, 60), log.read_text()
+        assert wait_for(lambda: len(server.requests_for("/feed.xml")) >= 2, 60, step=0.1), (
+            log.read_text()
+        )
         assert server.requests_for("/feed.xml")[1].header("If-None-Match") == '"1"'
         proc.send_signal(signum)
         started = time.monotonic()

@@ -11,10 +11,8 @@ Fixtures are read in place from ``../shared`` and the module skips when it is ab
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,36 +21,11 @@ from monitor.records import FeedRun
 from tests.robustness.conftest import Rig, make_rig
 from tests.robustness.test_hostile_feeds import CONTROL_ITEMS, serve_control
 from tests.support.httpserver import LocalServer, Route
-from tests.support.shared import shared_dir
+from tests.support.shared import FEED_FIXTURES as FIXTURES
+from tests.support.shared import feed_manifest, fixture_content_type
 
-FIXTURES = (shared_dir() or Path("/nonexistent")) / "fixtures" / "feeds"
-EXTENSION_TYPES = {
-    "xml": "application/xml",
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "html": "text/html",
-    "json": "application/json",
-}
-
-
-def manifest() -> list[dict[str, Any]]:
-    path = FIXTURES / "manifest.json"
-    if not path.is_file():
-        return []
-    files = json.loads(path.read_text("utf-8"))["files"]
-    return [f for f in files if f["kind"] != "expected-output"]
-
-
-ENTRIES = manifest()
+ENTRIES = feed_manifest()
 pytestmark = pytest.mark.skipif(not ENTRIES, reason="../shared/fixtures/feeds is absent")
-
-
-def content_type(entry: dict[str, Any]) -> str:
-    """The manifest's header value as written (the fetcher parses it), else by extension."""
-    header = entry.get("http_header")
-    if header:
-        return str(header.split(":", 1)[1].strip())
-    return EXTENSION_TYPES[entry["file"].rsplit(".", 1)[-1]]
 
 
 @dataclass
@@ -74,7 +47,8 @@ def fixture_cycle(
             body = (FIXTURES / entry["file"]).read_bytes()
             assert hashlib.sha256(body).hexdigest() == entry["sha256"], entry["file"]
             path = "/fx/" + entry["file"]
-            server.set(path, Route(body=body, headers={"Content-Type": content_type(entry)}))
+            headers = {"Content-Type": fixture_content_type(entry)}
+            server.set(path, Route(body=body, headers=headers))
             urls[entry["file"]] = rig.feed(server.url_for(path))
         control = rig.feed(serve_control(server, "/control"))
         runs = rig.cycle()

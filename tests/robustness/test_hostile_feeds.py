@@ -12,18 +12,17 @@ import gzip
 import logging
 import time
 import tracemalloc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpcore
 import pytest
 
 from monitor.pipeline import run_feed
 from monitor.records import FeedRun
 from tests.robustness.conftest import HTML, RSS, Rig, make_rig
 from tests.support.httpserver import LocalServer, Route
+from tests.support.netfakes import PUBLIC_IP, FakeInternet
 from tests.support.pages import FILLER, article, rss
 
 GZIP = {"Content-Encoding": "gzip"}
@@ -388,29 +387,6 @@ def test_mixed_guids_relative_and_script_links_are_stored_once(
         assert rows[title]["url"] == "" and rows[title]["fallback_reason"] == "no link in feed item"
     assert server.requests_for("/rel/js") == []
     assert server.requests_for("/rel/three.html") == []  # the second "dup" guid is dropped
-
-
-PUBLIC_IP = "93.184.216.34"
-
-
-class FakeInternet(httpcore.NetworkBackend):
-    """Connections to PUBLIC_IP reach the local server; every address asked is recorded."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        self._sockets = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        self.asked.append(host)
-        routed = "127.0.0.1" if host == PUBLIC_IP else host
-        return self._sockets.connect_tcp(routed, port, timeout, local_address, socket_options)
 
 
 def test_redirects_to_private_addresses_fail_only_their_feed(

@@ -30,18 +30,11 @@ from monitor.notify import (
 )
 from monitor.records import Alert, Article, FeedItem, Summary
 from state.sqlite import SQLiteStore
+from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.seedfeed import alert_id_of
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -50,7 +43,7 @@ class Outbox:
     slack: FakeSlack
     notifier: SlackNotifier
     drain: Drain
-    clock: Clock
+    clock: SettableClock
 
     def run_for(self, seconds: float, every: float = 10.0) -> None:
         """The service's drain job, every ``every`` simulated seconds."""
@@ -84,7 +77,7 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
     with FakeSlack(hang_seconds=2.0) as slack:
         store = SQLiteStore(tmp_path / "state.sqlite3")
         notifier = SlackNotifier(slack.token, slack.channel, base_url=slack.api_url, timeout=1.0)
-        clock = Clock()
+        clock = SettableClock(T0)
         drain = Drain(store, notifier, clock, rng=random.Random(3))
         yield Outbox(store, slack, notifier, drain, clock)
         notifier.close()
@@ -170,7 +163,9 @@ def test_invalid_auth_pauses_logs_one_clear_error_and_keeps_everything(
     with FakeSlack() as slack:
         store = SQLiteStore(tmp_path / "state.sqlite3")
         notifier = SlackNotifier(revoked, slack.channel, base_url=slack.api_url, timeout=1.0)
-        box = Outbox(store, slack, notifier, Drain(store, notifier, Clock()), Clock())
+        box = Outbox(
+            store, slack, notifier, Drain(store, notifier, SettableClock(T0)), SettableClock(T0)
+        )
         box.drain.clock = box.clock
         ids = [add_alert(store, n) for n in range(3)]
         with caplog.at_level(logging.INFO, logger="monitor"):

@@ -34,13 +34,17 @@ the ``ts``. Every ``Call`` carries ``at``, its ``time.monotonic()`` arrival time
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.background import ServedInThread
 
 WEBHOOK_PATH = "/hooks/T000/B000/XXX"
 MODES = ("ratelimited", "server_error", "invalid_auth", "channel_not_found", "drop", "timeout")
@@ -66,7 +70,7 @@ class _Failure:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(ServedInThread):
     """The fake server. Start with ``with FakeSlack() as slack`` (or ``start()``/``stop()``)."""
 
     token: str = "xoxb-fake-valid"
@@ -85,33 +89,20 @@ class FakeSlack:
         self._next_ts = 0
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeSlack:
+    def _serve(self) -> Callable[[], object]:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
+        return functools.partial(self._server.serve_forever, poll_interval=0.02)
 
-    def stop(self) -> None:
+    def _shut(self) -> None:
         self._release.set()  # let "timeout" requests finish now
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

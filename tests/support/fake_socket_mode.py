@@ -18,39 +18,31 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from tests.support.background import ServedInThread
+from tests.support.seedfeed import wait_for
 
-class FakeSocketMode:
+
+class FakeSocketMode(ServedInThread):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._clients: list[ServerConnection] = []
         self.acks: list[dict[str, Any]] = []
         self._server: Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeSocketMode:
+    def _serve(self) -> Callable[[], object]:
         self._server = serve(self._session, "127.0.0.1", 0)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
+        return self._server.serve_forever
 
-    def stop(self) -> None:
+    def _shut(self) -> None:
         if self._server is not None:
             self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSocketMode:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
@@ -58,7 +50,7 @@ class FakeSocketMode:
         return f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}/link/?ticket=fake"
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
-        return _wait(lambda: bool(self._clients), timeout)
+        return wait_for(lambda: bool(self._clients), timeout, step=0.02)
 
     def deliver(self, payload: dict[str, Any], kind: str = "interactive") -> str:
         """Send one envelope to the connected clients; returns its envelope id."""
@@ -75,7 +67,11 @@ class FakeSocketMode:
 
     def wait_ack(self, envelope_id: str, timeout: float = 3.0) -> bool:
         """True when the client acknowledged ``envelope_id`` within ``timeout`` seconds."""
-        return _wait(lambda: any(a.get("envelope_id") == envelope_id for a in self.acks), timeout)
+
+        def acked() -> bool:
+            return any(a.get("envelope_id") == envelope_id for a in self.acks)
+
+        return wait_for(acked, timeout, step=0.02)
 
     def _session(self, connection: ServerConnection) -> None:
         connection.send(json.dumps({"type": "hello", "num_connections": 1}))
@@ -91,12 +87,3 @@ class FakeSocketMode:
         finally:
             with self._lock:
                 self._clients.remove(connection)
-
-
-def _wait(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False

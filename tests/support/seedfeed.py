@@ -104,6 +104,20 @@ def serve_articles(
     return urls
 
 
+def local_config_lines(tmp_path: Path, *, timeout: str, concurrency: int) -> list[str]:
+    """The [state] and [polling] of a config for local tests: state in tmp_path, private
+    addresses allowed (the test servers listen on 127.0.0.1)."""
+    return [
+        "[state]",
+        f'path = "{tmp_path / "state.sqlite3"}"',
+        "[polling]",
+        "allow_private_addresses = true",
+        f'timeout = "{timeout}"',
+        'extract_timeout = "10s"',
+        f"concurrency = {concurrency}",
+    ]
+
+
 def alert_config(
     tmp_path: Path,
     feeds: list[str],
@@ -117,13 +131,7 @@ def alert_config(
 ) -> Path:
     """A config posting to the fake Slack (the token comes from the environment)."""
     lines = [
-        "[state]",
-        f'path = "{tmp_path / "state.sqlite3"}"',
-        "[polling]",
-        "allow_private_addresses = true",
-        f'timeout = "{timeout}"',
-        'extract_timeout = "10s"',
-        f"concurrency = {concurrency}",
+        *local_config_lines(tmp_path, timeout=timeout, concurrency=concurrency),
         "[classifier]",
         f'model_path = "{model}"',
         "[slack]",
@@ -189,19 +197,24 @@ def wait_for(predicate: Callable[[], object], timeout: float, step: float = 0.05
 # ---------------------------------------------------------------- the service as a process
 
 
-def monitor_env(token: str) -> dict[str, str]:
-    """This environment without MONITOR_* settings, plus the bot token."""
+def monitor_env(token: str | None = None) -> dict[str, str]:
+    """This environment without MONITOR_* settings, plus the bot token when given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env["MONITOR_SLACK_BOT_TOKEN"] = token
+    if token is not None:
+        env["MONITOR_SLACK_BOT_TOKEN"] = token
     return env
 
 
-def start_monitor(config: Path, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``python -m monitor run --once`` in its own process group (so a SIGKILL reaches its
-    extraction workers too); output to a file so a chatty child never blocks on a pipe."""
+def start_monitor(
+    config: Path, env: Mapping[str, str], log: Path, *, once: bool = True
+) -> subprocess.Popen[bytes]:
+    """``python -m monitor run --once`` (without ``--once`` when ``once`` is false: the
+    service on its schedule) in its own process group (so a SIGKILL reaches its extraction
+    workers too); output to a file so a chatty child never blocks on a pipe."""
+    argv = [sys.executable, "-m", "monitor", "run", *(["--once"] if once else [])]
     with open(log, "ab") as sink:
         return subprocess.Popen(
-            [sys.executable, "-m", "monitor", "run", "--once", "--config", str(config)],
+            [*argv, "--config", str(config)],
             cwd=REPO_ROOT,
             env=dict(env),
             stdout=sink,

@@ -11,7 +11,9 @@ never copied into it. Usage::
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +35,33 @@ def require_shared(sub: str = "") -> Path:
     if not path.exists():
         pytest.skip(f"../shared/{sub} is not available")
     return path
+
+
+# -- the shared feed fixtures (``<shared>/fixtures/feeds`` and its manifest.json)
+
+FEED_FIXTURES = (shared_dir() or Path("/nonexistent")) / "fixtures" / "feeds"
+EXTENSION_TYPES = {
+    "xml": "application/xml",
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "html": "text/html",
+    "json": "application/json",
+}
+
+
+def feed_manifest() -> list[dict[str, Any]]:
+    """The manifest's fixture entries (expected outputs left out); [] when it is absent."""
+    path = FEED_FIXTURES / "manifest.json"
+    if not path.is_file():
+        return []
+    files = json.loads(path.read_text("utf-8"))["files"]
+    return [f for f in files if f["kind"] != "expected-output"]
+
+
+def fixture_content_type(entry: dict[str, Any]) -> str:
+    """The manifest's header value as written ("text/xml;charset = us-ascii"), else the
+    type its file extension suggests."""
+    header = entry.get("http_header")
+    if header:
+        return str(header.split(":", 1)[1].strip())
+    return EXTENSION_TYPES[entry["file"].rsplit(".", 1)[-1]]

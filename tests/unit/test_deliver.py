@@ -14,16 +14,9 @@ from monitor.errors import NotifyAuthError, NotifyError
 from monitor.notify import Delivery
 from monitor.records import Alert, Article, FeedItem, Summary
 from state.sqlite import SQLiteStore
+from tests.support.clock import SettableClock
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -92,16 +85,16 @@ def test_sends_in_order_threads_updates_and_refreshes_parent(store: SQLiteStore)
     notifier = RecordingNotifier()
     add_alert(store, 1)
     add_alert(store, 2, "update", parent="al-1")
-    report = Drain(store, notifier, Clock())()
+    report = Drain(store, notifier, SettableClock(T0))()
     assert notifier.sent == [("al-1", None), ("al-2", "1.0001")]
     assert notifier.parent_updates == [("al-1", 2)]
     assert report.sent == 2
     assert store.alert_counts() == {"pending": 0, "sent": 2, "failed": 0}
-    assert Drain(store, notifier, Clock())().sent == 0  # nothing twice
+    assert Drain(store, notifier, SettableClock(T0))().sent == 0  # nothing twice
 
 
 def test_retryable_failure_keeps_order_and_backs_off(store: SQLiteStore) -> None:
-    clock = Clock()
+    clock = SettableClock(T0)
     notifier = RecordingNotifier(failures=[NotifyError("HTTP 429", retry_after=120.0)])
     add_alert(store, 1)
     add_alert(store, 3)
@@ -124,7 +117,7 @@ def test_crash_after_send_is_recovered_without_duplicate(store: SQLiteStore) -> 
     alert_id = add_alert(store, 1)
     store.mark_attempt(alert_id, T0)  # as if we crashed right after posting ...
     notifier.sent.append((alert_id, None))  # ... and Slack had received it
-    report = Drain(store, notifier, Clock())()
+    report = Drain(store, notifier, SettableClock(T0))()
     assert report.recovered == 1
     assert notifier.sent == [(alert_id, None)]
     sent = store.alerts("sent")[0]
@@ -135,19 +128,19 @@ def test_permanent_error_parks_alert_and_retry_command_requeues(store: SQLiteSto
     notifier = RecordingNotifier(failures=[NotifyError("channel_not_found", retryable=False)])
     add_alert(store, 1)
     add_alert(store, 2)
-    report = Drain(store, notifier, Clock())()
+    report = Drain(store, notifier, SettableClock(T0))()
     assert (report.failed, report.sent) == (1, 1)
     failed = store.alerts("failed")
     assert [a.id for a in failed] == ["al-1"] and "channel_not_found" in (
         failed[0].last_error or ""
     )
     assert store.retry_failed() == 1
-    Drain(store, notifier, Clock())()
+    Drain(store, notifier, SettableClock(T0))()
     assert [a for a, _ in notifier.sent] == ["al-2", "al-1"]
 
 
 def test_auth_error_keeps_everything_pending_and_pauses(store: SQLiteStore) -> None:
-    clock = Clock()
+    clock = SettableClock(T0)
     notifier = RecordingNotifier(
         failures=[NotifyAuthError("Slack rejected the token: invalid_auth")]
     )
@@ -166,7 +159,7 @@ def test_auth_error_keeps_everything_pending_and_pauses(store: SQLiteStore) -> N
 
 
 def test_restart_after_fixing_the_token_sends_at_once(store: SQLiteStore) -> None:
-    clock = Clock()
+    clock = SettableClock(T0)
     failing = RecordingNotifier(failures=[NotifyAuthError("invalid_auth")])
     add_alert(store, 1)
     Drain(store, failing, clock)()
@@ -176,7 +169,7 @@ def test_restart_after_fixing_the_token_sends_at_once(store: SQLiteStore) -> Non
 
 
 def test_max_attempts_parks_as_failed(store: SQLiteStore) -> None:
-    clock = Clock()
+    clock = SettableClock(T0)
     policy = RetryPolicy(base=1.0, cap=1.0, max_attempts=3)
     notifier = RecordingNotifier(failures=[NotifyError("HTTP 500") for _ in range(5)])
     add_alert(store, 1)

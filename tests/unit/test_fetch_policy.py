@@ -7,10 +7,9 @@ import gzip
 import ipaddress
 import tracemalloc
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Any
 
 import httpcore
 import pytest
@@ -26,6 +25,7 @@ from monitor.fetch import (
     read_capped,
     refusal_reason,
 )
+from tests.support.netfakes import RecordingNetwork, fake_dns
 
 NOW = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 
@@ -222,36 +222,6 @@ def test_read_capped_refuses_encodings_it_did_not_ask_for() -> None:
 
 
 # -- the connection-time check (fake DNS, a network that records what it was asked)
-
-
-class RecordingNetwork(httpcore.NetworkBackend):
-    """Records every address the guard asks it to connect to; refuses the ones listed."""
-
-    def __init__(self, unreachable: Iterable[str] = ()) -> None:
-        self.asked: list[str] = []
-        self.unreachable = set(unreachable)
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        self.asked.append(host)
-        if host in self.unreachable:
-            raise httpcore.ConnectError("[Errno 111] Connection refused")
-        return httpcore.NetworkStream()
-
-
-def fake_dns(table: dict[str, Sequence[str]]) -> Any:
-    def resolve(host: str, port: int) -> Sequence[str]:
-        if host not in table:
-            raise OSError(-2, "Name or service not known")
-        return table[host]
-
-    return resolve
 
 
 DNS = fake_dns(
