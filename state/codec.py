@@ -6,12 +6,21 @@ import json
 import sqlite3
 from collections.abc import Collection
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from monitor.records import Alert, Summary
 
 R = TypeVar("R")
+
+
+def to_text(value: datetime | None) -> str | None:
+    """A UTC-aware datetime as ISO-8601 text for a column; NULL for None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+    return value.astimezone(UTC).isoformat()
 
 
 def from_text(value: str | None) -> datetime | None:

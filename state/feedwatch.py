@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from state.codec import record_from_row
+from state.codec import record_from_row, to_text
 
 NoticeState = Literal["failing", "silent"]
 
@@ -35,10 +35,6 @@ class FeedWatch:
     notice_at: datetime | None
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 class FeedWatchStore:
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         raise NotImplementedError
@@ -55,12 +51,12 @@ class FeedWatchStore:
     ) -> None:
         self.execute_write(
             "UPDATE feeds SET cadence = ?, cadence_gaps = ?, cadence_seen = ? WHERE url = ?",
-            (cadence, gaps, _iso(seen), url),
+            (cadence, gaps, to_text(seen), url),
         )
 
     def set_feed_notice(self, url: str, notice: NoticeState | None, now: datetime) -> None:
         self.execute_write(
-            "UPDATE feeds SET notice = ?, notice_at = ? WHERE url = ?", (notice, _iso(now), url)
+            "UPDATE feeds SET notice = ?, notice_at = ? WHERE url = ?", (notice, to_text(now), url)
         )
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from state.codec import from_text, record_from_row, to_text
+
 Verdict = Literal["ban", "not_ban"]
 LabelSource = Literal["slack", "cli", "import"]
 ModelStatus = Literal["active", "rejected", "retired"]
@@ -82,14 +84,6 @@ class ReviewCandidate:
     url: str
     score: float
     model_version: str | None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 class LabelStore:
@@ -184,8 +178,8 @@ class LabelStore:
                     record.version,
                     record.path,
                     record.status,
-                    _iso(record.created_at),
-                    _iso(record.activated_at),
+                    to_text(record.created_at),
+                    to_text(record.activated_at),
                     record.data_sha256,
                     json.dumps(dict(record.metrics), sort_keys=True),
                     record.reason,
@@ -204,7 +198,7 @@ class LabelStore:
             )
             tx.execute(
                 "UPDATE models SET status = 'active', activated_at = ? WHERE version = ?",
-                (_iso(now), version),
+                (to_text(now), version),
             )
             return True
 
@@ -251,7 +245,7 @@ def _label_params(lb: StoredLabel) -> tuple[Any, ...]:
         lb.alert_id,
         lb.label,
         lb.who,
-        _iso(lb.labelled_at),
+        to_text(lb.labelled_at),
         lb.source,
         lb.model_version,
         lb.score,
@@ -263,28 +257,11 @@ def _label_params(lb: StoredLabel) -> tuple[Any, ...]:
 
 
 def _label(r: sqlite3.Row) -> StoredLabel:
-    labelled_at = _dt(r["labelled_at"])
-    assert labelled_at is not None
-    return StoredLabel(
-        example_id=r["example_id"],
-        label=r["label"],
-        who=r["who"],
-        labelled_at=labelled_at,
-        source=r["source"],
-        text_hash=r["text_hash"],
-        title=r["title"],
-        text=r["text"],
-        item_id=r["item_id"],
-        alert_id=r["alert_id"],
-        model_version=r["model_version"],
-        score=r["score"],
-        note=r["note"],
-        seq=r["seq"],
-    )
+    return record_from_row(StoredLabel, r, dates=("labelled_at",))
 
 
 def _model(r: sqlite3.Row) -> ModelRecord:
-    created_at = _dt(r["created_at"])
+    created_at = from_text(r["created_at"])
     assert created_at is not None
     return ModelRecord(
         version=r["version"],
@@ -295,5 +272,5 @@ def _model(r: sqlite3.Row) -> ModelRecord:
         metrics={str(k): float(v) for k, v in json.loads(r["metrics"]).items()},
         reason=r["reason"],
         labels_seen=r["labels_seen"],
-        activated_at=_dt(r["activated_at"]),
+        activated_at=from_text(r["activated_at"]),
     )

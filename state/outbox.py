@@ -18,11 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.records import Alert, Summary
-from state.codec import alert_from_row, summary_from_json, summary_to_json
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+from state.codec import alert_from_row, from_text, summary_from_json, summary_to_json, to_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +51,13 @@ class OutboxTx:
         rows = self.execute(
             "SELECT id, event_id, minhash, story_of FROM items"
             " WHERE is_ban = 1 AND event_id IS NOT NULL AND fetched_at >= ? ORDER BY id",
-            (_iso(since),),
+            (to_text(since),),
         ).fetchall()
         return [StoredStory(r["id"], r["event_id"], r["minhash"], r["story_of"]) for r in rows]
 
     def recent_events(self, since: datetime) -> list[StoredEvent]:
         rows = self.execute(
-            "SELECT * FROM events WHERE last_seen >= ? ORDER BY first_seen", (_iso(since),)
+            "SELECT * FROM events WHERE last_seen >= ? ORDER BY first_seen", (to_text(since),)
         ).fetchall()
         return [_event(row) for row in rows]
 
@@ -73,14 +69,14 @@ class OutboxTx:
         self.execute(
             "INSERT INTO events (id, summary, first_seen, last_seen, source_count, alert_id)"
             " VALUES (?, ?, ?, ?, 1, ?)",
-            (event_id, summary_to_json(summary), _iso(now), _iso(now), alert_id),
+            (event_id, summary_to_json(summary), to_text(now), to_text(now), alert_id),
         )
 
     def add_source(self, event_id: str, now: datetime) -> int:
         """One more report of an event: bumps the source count and the window."""
         self.execute(
             "UPDATE events SET source_count = source_count + 1, last_seen = ? WHERE id = ?",
-            (_iso(now), event_id),
+            (to_text(now), event_id),
         )
         row = self.execute("SELECT source_count FROM events WHERE id = ?", (event_id,)).fetchone()
         return int(row[0])
@@ -106,7 +102,7 @@ class OutboxTx:
                 summary_to_json(alert.summary),
                 json.dumps(list(alert.new_facts), ensure_ascii=False),
                 alert.source_count,
-                _iso(alert.created_at),
+                to_text(alert.created_at),
             ),
         )
 
@@ -159,13 +155,13 @@ class OutboxStore:
         self.execute_write(
             "UPDATE alerts SET status = 'sent', message_ts = ?, channel = ?, sent_at = ?,"
             " last_error = NULL, next_attempt = NULL WHERE id = ?",
-            (ts, channel, _iso(now), alert_id),
+            (ts, channel, to_text(now), alert_id),
         )
 
     def mark_retry(self, alert_id: str, error: str, next_attempt: datetime) -> None:
         self.execute_write(
             "UPDATE alerts SET last_error = ?, next_attempt = ? WHERE id = ?",
-            (error[:500], _iso(next_attempt), alert_id),
+            (error[:500], to_text(next_attempt), alert_id),
         )
 
     def mark_failed(self, alert_id: str, error: str) -> None:
@@ -194,8 +190,8 @@ def _event(row: sqlite3.Row) -> StoredEvent:
     return StoredEvent(
         id=row["id"],
         summary=summary_from_json(row["summary"]),
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_seen=datetime.fromisoformat(row["last_seen"]),
+        first_seen=from_text(row["first_seen"]),
+        last_seen=from_text(row["last_seen"]),
         source_count=row["source_count"],
         alert_id=row["alert_id"],
     )

@@ -13,25 +13,17 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
 from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
-from state.codec import record_from_row
+from state.codec import record_from_row, to_text
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
 from state.schema import MIGRATIONS, SCHEMA_VERSION
-
-
-def to_text(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
-    return value.astimezone(UTC).isoformat()
 
 
 def text_hash(text: str) -> str:
