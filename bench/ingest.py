@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 def run_ours(urls: list[str]) -> dict[str, float]:
     from monitor.bootstrap import build_app
-    from monitor.notify import ConsoleNotifier
+    from monitor.core.settings import load_settings
+    from monitor.delivery.notify import ConsoleNotifier
     from monitor.pipeline import run_cycle
-    from monitor.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     config = tmp / "monitor.toml"

@@ -1,4 +1,4 @@
-"""The app-ban classifier: scikit-learn only (imports nothing of the service but monitor.errors).
+"""The app-ban classifier: scikit-learn only (of the service it imports only monitor.core).
 
 - ``build_pipeline(kind, random_state)``: the one factory of unfitted pipelines;
 - ``document_text(title, text)``: the one way an item becomes the model's input;

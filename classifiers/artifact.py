@@ -44,7 +44,7 @@ from classifiers.pipeline import (
     word_names,
 )
 from classifiers.text import document_text
-from monitor.errors import ModelError, ModelVersionError, UntrustedModelError
+from monitor.core.errors import ModelError, ModelVersionError, UntrustedModelError
 
 FORMAT = "appban-model/1"
 _METADATA = "metadata.json"

@@ -14,16 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor import schedule
-from monitor.alerts import AlertingIngest
-from monitor.deliver import Drain
-from monitor.digest import AlertDigest
-from monitor.extract import Extractor
-from monitor.feedhealth import FeedHealthWatch, WatchPolicy
-from monitor.fetch import Fetcher, FetchLimits
-from monitor.health import HealthCheck
-from monitor.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
-from monitor.notify import (
+from classifiers.artifact import ModelArtifact
+from monitor.alerting.alerts import AlertingIngest
+from monitor.core.ports import ScorerPort
+from monitor.core.records import CycleReport
+from monitor.core.settings import Settings, sync_configured_feeds
+from monitor.delivery.digest import AlertDigest
+from monitor.delivery.drain import Drain
+from monitor.delivery.notify import (
     ConsoleNotifier,
     JsonlNotifier,
     MultiNotifier,
@@ -31,11 +29,17 @@ from monitor.notify import (
     SlackNotifier,
     WebhookNotifier,
 )
+from monitor.ingest import schedule
+from monitor.ingest.extract import Extractor
+from monitor.ingest.fetch import Fetcher, FetchLimits
+from monitor.ops.feedhealth import FeedHealthWatch, WatchPolicy
+from monitor.ops.health import HealthCheck
+from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
+from monitor.ops.web import HttpServer, Response
 from monitor.pipeline import Deps
-from monitor.records import CycleReport
+from monitor.scoring.registry import ensure_active
+from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup
 from monitor.service import Job, Service
-from monitor.settings import Settings, sync_configured_feeds
-from monitor.web import HttpServer, Response
 from state.sqlite import SQLiteStore
 
 log = logging.getLogger("monitor.bootstrap")
@@ -55,8 +59,8 @@ class App:
     notifier: Notifier
     drain: Drain
     closers: list[Callable[[], None]] = field(default_factory=list)
-    jobs: list[Job] = field(default_factory=list)  # issue 5: retrain, digest, interactivity
-    # -- issue 6: metrics, the [http] listener, hooks run after every cycle -------------
+    jobs: list[Job] = field(default_factory=list)  # retrain, digest, interactivity
+    # -- metrics, the [http] listener, hooks run after every cycle -------------
     metrics: Metrics = field(default_factory=Metrics)
     web: HttpServer | None = None
     after_cycle: list[Callable[[CycleReport], object]] = field(default_factory=list)
@@ -132,13 +136,13 @@ def build_app(
     return app
 
 
-# -- issue 6: metrics, health, feed-health notices, the alert digest ------------------
+# -- metrics, health, feed-health notices, the alert digest ------------------
 def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
     """The outbox gauges, the [http] listener (not started yet), the after-cycle hooks."""
     settings = app.settings
     app.metrics.watch_outbox(app.store.alert_counts)
     if settings.http.listen:
-        from monitor.interact import parse_listen
+        from monitor.feedback.interact import parse_listen
 
         app.web = HttpServer(parse_listen(settings.http.listen))
         app.closers.append(app.web.close)
@@ -172,11 +176,11 @@ def serve_http(app: App, service: Service) -> None:
     app.web.start()
 
 
-# -- issue 5: retraining, the review digest, Slack interactivity --------------------
+# -- retraining, the review digest, Slack interactivity --------------------
 def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     """Periodic jobs of the label loop; listeners start in their job (not at build time)."""
-    from monitor.interact import DigestJob, LabelClicks
-    from monitor.registry import RetrainJob, serving_threshold
+    from monitor.feedback.interact import DigestJob, LabelClicks
+    from monitor.scoring.registry import RetrainJob, serving_threshold
 
     settings, store = app.settings, app.store
     jobs: list[Job] = []
@@ -198,12 +202,16 @@ class Listeners:
     """Socket Mode and/or the signed HTTP endpoint, started (and restarted) by a job."""
 
     def __init__(self, settings: Settings, clicks: object, web: HttpServer | None = None) -> None:
-        self.settings, self.clicks, self.web = settings, clicks, web  # web: issue 6
+        self.settings, self.clicks, self.web = (
+            settings,
+            clicks,
+            web,
+        )  # web: the shared [http] listener
         self.socket: object | None = None
         self.http: object | None = None
 
     def ensure_started(self) -> None:
-        from monitor.interact import SignedEndpoint, SocketModeListener, parse_listen
+        from monitor.feedback.interact import SignedEndpoint, SocketModeListener, parse_listen
 
         slack = self.settings.slack
         if slack.app_token and self.socket is None:
@@ -212,7 +220,7 @@ class Listeners:
             self.socket = listener
         if self.settings.http.listen and slack.signing_secret and self.http is None:
             address = parse_listen(self.settings.http.listen)
-            self.http = SignedEndpoint(  # on the shared listener (issue 6)
+            self.http = SignedEndpoint(  # on the shared [http] listener
                 self.clicks,  # type: ignore[arg-type]
                 slack.signing_secret,
                 address,
@@ -239,3 +247,39 @@ def build_notifier(settings: Settings) -> Notifier:
     if settings.notify.jsonl_path:
         return MultiNotifier(primary, JsonlNotifier(Path(settings.notify.jsonl_path)))
     return primary
+
+
+def default_model_path(settings: Settings) -> Path:
+    """The explicit model path, else the registry's active model file (legacy path if none)."""
+    configured = settings.classifier.model_path
+    if configured:
+        return Path(configured)
+
+    store = open_store(settings)
+    try:
+        active = store.active_model()
+    finally:
+        store.close()
+    return Path(active.path) if active else settings.state_dir / "model.skops"
+
+
+def load_or_train(settings: Settings) -> ModelArtifact:
+    """The model to serve (explicit path, else the registry's active one, trained if none)."""
+    if settings.classifier.model_path:
+        return ModelArtifact.load(Path(settings.classifier.model_path))
+
+    store = open_store(settings)
+    try:
+        return ModelArtifact.load(ensure_active(settings, store, utcnow()))
+    finally:
+        store.close()
+
+
+def build_scorer(settings: Settings) -> ScorerPort:
+    """A fixed model for an explicit ``model_path``; else the registry's, hot-reloaded."""
+    if settings.classifier.model_path:
+        return ModelScorer(load_or_train(settings), settings.classifier.threshold)
+
+    store = open_store(settings)  # the scorer's own connection, kept for the process' life
+    ensure_active(settings, store, utcnow())
+    return RegistryScorer(active_lookup(store), settings.classifier.threshold)

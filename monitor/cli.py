@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_labels, logs
-from monitor.errors import ConfigError, MonitorError, redact
-from monitor.records import Feed
-from monitor.settings import FEED_KEYS, Settings, load_settings, sync_configured_feeds
+from monitor import cli_labels
+from monitor.core import logs
+from monitor.core.errors import ConfigError, MonitorError, redact
+from monitor.core.records import Feed
+from monitor.core.settings import FEED_KEYS, Settings, load_settings, sync_configured_feeds
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 T = TypeVar("T")
@@ -108,14 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--input", type=Path, default=None, help="JSONL in (default stdin)")
     classify.add_argument("--output", type=Path, default=None, help="JSONL out (default stdout)")
     classify.set_defaults(handler=cmd_classify)
-    cli_labels.register(sub, common)  # issue 5: label, labels, retrain, models, review
+    cli_labels.register(sub, common)  # label, labels, retrain, models, review
     return parser
 
 
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import build_app, serve_http
-    from monitor.score import build_scorer
+    from monitor.bootstrap import build_app, build_scorer, serve_http
     from monitor.service import Job, Service
 
     scorer = build_scorer(settings)
@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             app.deps,
             tick=tick,
             extra_jobs=[Job("drain", app.drain, max(1.0, min(tick, 10.0))), *app.jobs],
-            after_cycle=app.after_cycle,  # issue 6: metrics, drain, feed-health notices
+            after_cycle=app.after_cycle,  # metrics, drain, feed-health notices
         )
         if args.once:
             report = service.cycle()
@@ -139,7 +139,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
         else:
-            serve_http(app, service)  # issue 6: /healthz, /metrics (when [http] listen is set)
+            serve_http(app, service)  # /healthz, /metrics (when [http] listen is set)
             service.run_forever()
     finally:
         app.close()
@@ -298,7 +298,7 @@ def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- classifier ---------------------------------------------------------------
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.score import default_model_path
+    from monitor.bootstrap import default_model_path
     from training.commands import train_command
 
     output = args.output or default_model_path(settings)
@@ -315,7 +315,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.score import default_model_path, load_or_train
+    from monitor.bootstrap import default_model_path, load_or_train
     from training.commands import classify_command
 
     model = args.model

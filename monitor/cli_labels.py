@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from monitor.errors import ConfigError
-from monitor.settings import Settings
+from monitor.core.errors import ConfigError
+from monitor.core.settings import Settings
 
 T = TypeVar("T")
 
@@ -80,7 +80,7 @@ def _with_store(settings: Settings, action: Callable[[Any], T]) -> T:
 
 def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import utcnow
-    from monitor.labels import apply_label
+    from monitor.feedback.labels import apply_label
 
     who = args.who or _os_user()
     stored = _with_store(
@@ -91,7 +91,7 @@ def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_labels_export(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.labels import export_lines
+    from monitor.feedback.labels import export_lines
 
     lines = export_lines(_with_store(settings, lambda store: store.latest_labels()))
     if args.output is None:
@@ -104,7 +104,7 @@ def cmd_labels_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_labels_import(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import utcnow
-    from monitor.labels import import_labels, parse_records
+    from monitor.feedback.labels import import_labels, parse_records
 
     try:
         text = Path(args.file).read_text(encoding="utf-8")
@@ -118,7 +118,7 @@ def cmd_labels_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_retrain(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import utcnow
-    from monitor.registry import ensure_active, retrain
+    from monitor.scoring.registry import ensure_active, retrain
     from training.retrain import RetrainOptions
 
     def run(store: Any) -> Any:
@@ -153,7 +153,7 @@ _SHOWN = ("cv_precision", "cv_recall", "shipped_recall", "confirmed_recall", "hi
 
 def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import utcnow
-    from monitor.registry import rollback
+    from monitor.scoring.registry import rollback
 
     record = _with_store(settings, lambda store: rollback(store, args.version, utcnow()))
     print(f"active model: {record.version} (the running service switches on its next cycle)")
@@ -161,8 +161,8 @@ def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.labels import review_items
-    from monitor.registry import serving_threshold
+    from monitor.feedback.labels import review_items
+    from monitor.scoring.registry import serving_threshold
 
     def queue(store: Any) -> Any:
         return review_items(store, serving_threshold(settings, store), args.limit)
@@ -180,7 +180,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import utcnow
-    from monitor.registry import models_dir, register, save_versioned
+    from monitor.scoring.registry import models_dir, register, save_versioned
     from training.commands import train_command
 
     if args.output is not None:

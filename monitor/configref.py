@@ -1,4 +1,4 @@
-"""The configuration reference, generated from ``monitor.settings.SCHEMA`` so it cannot drift.
+"""The configuration reference, generated from ``monitor.core.settings.SCHEMA`` so it cannot drift.
 
 ``python -m monitor.configref > docs/configuration.md`` rewrites the reference; a unit test
 (tests/unit/test_config_reference.py) fails when the file and SCHEMA disagree either way.
@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from monitor.settings import FEED_KEYS, SCHEMA, Key
+from monitor.core.settings import FEED_KEYS, SCHEMA, Key
 
 HEADER = """# Configuration reference
 
-Generated from `monitor/settings.py` (`SCHEMA`) by `python -m monitor.configref`;
+Generated from `monitor/core/settings.py` (`SCHEMA`) by `python -m monitor.configref`;
 do not edit by hand (a test compares this file with the code).
 
 One TOML file (`--config PATH` or `MONITOR_CONFIG`). Every key is optional. Environment

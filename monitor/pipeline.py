@@ -19,14 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor import schedule
-from monitor.errors import ExtractError, FetchError, HTTPStatusError, ParseError, StoreError
-from monitor.extract import build_article, decode_html
-from monitor.feeds import parse_feed
-from monitor.fetch import ARTICLE_ACCEPT
-from monitor.logs import log_event
-from monitor.ports import ExtractorPort, FetcherPort, ScorerPort
-from monitor.records import (
+from monitor.core.errors import ExtractError, FetchError, HTTPStatusError, ParseError, StoreError
+from monitor.core.logs import log_event
+from monitor.core.ports import ExtractorPort, FetcherPort, ScorerPort
+from monitor.core.records import (
     Article,
     CycleReport,
     FeedHealth,
@@ -36,6 +32,10 @@ from monitor.records import (
     Scored,
     Validators,
 )
+from monitor.ingest import schedule
+from monitor.ingest.extract import build_article, decode_html
+from monitor.ingest.feeds import parse_feed
+from monitor.ingest.fetch import ARTICLE_ACCEPT
 from state.store import Store
 
 log = logging.getLogger("monitor.pipeline")

@@ -25,9 +25,9 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.logs import log_event
+from monitor.core.logs import log_event
+from monitor.core.records import CycleReport
 from monitor.pipeline import Deps, run_cycle
-from monitor.records import CycleReport
 
 log = logging.getLogger("monitor.service")
 
@@ -48,7 +48,7 @@ class Service:
     extra_jobs: list[Job] = field(default_factory=list)
     after_cycle: list[Callable[[CycleReport], None]] = field(default_factory=list)
     last_cycle: CycleReport | None = None
-    # -- issue 6: facts for /healthz ---------------------------------------------
+    # -- facts for /healthz ----------------------------------------------------
     started_at: datetime | None = None
     _scheduler: BackgroundScheduler | None = field(default=None, repr=False)
 

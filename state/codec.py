@@ -9,7 +9,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from monitor.records import Alert, Summary
+from monitor.core.records import Alert, Summary
 
 R = TypeVar("R")
 

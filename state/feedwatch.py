@@ -1,4 +1,4 @@
-"""Feed-health bookkeeping in SQLite (mixed into ``SQLiteStore``; issue 6, migration 4).
+"""Feed-health bookkeeping in SQLite (mixed into ``SQLiteStore``; migration 4).
 
 Per feed: the learned posting cadence (seconds between new items, smoothed) and which
 notice, if any, is out ("failing" | "silent"). The notice state lives in the database so a

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monitor.records import Alert, Summary
+from monitor.core.records import Alert, Summary
 from state.codec import alert_from_row, from_text, summary_from_json, summary_to_json, to_text
 
 
@@ -117,7 +117,7 @@ class OutboxStore:
         raise NotImplementedError
 
     # The thread an alert's message goes in: an update's parent (or the digest message the
-    # parent was posted under, issue 6); an alert's own digest message in digest mode.
+    # parent was posted under); an alert's own digest message in digest mode.
     _ALERT_SELECT = (
         "SELECT a.*, COALESCE(a.thread_root, p.thread_root, p.message_ts) AS parent_ts"
         " FROM alerts a LEFT JOIN alerts p ON p.id = a.parent_id"

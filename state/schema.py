@@ -89,7 +89,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alerts_status ON alerts (status, seq);
     """,
-    # 3: labels with provenance, the model registry, small service bookkeeping (issue 5).
+    # 3: labels with provenance, the model registry, small service bookkeeping.
     """
     CREATE TABLE labels (
         seq            INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order, latest per key wins
@@ -126,7 +126,7 @@ MIGRATIONS: tuple[str, ...] = (
         value          TEXT NOT NULL
     );
     """,
-    # 4: feed-health notices, learned posting cadence, digest threads (issue 6).
+    # 4: feed-health notices, learned posting cadence, digest threads.
     """
     ALTER TABLE feeds ADD COLUMN cadence REAL;          -- learned seconds between new items (EWMA)
     ALTER TABLE feeds ADD COLUMN cadence_gaps INTEGER NOT NULL DEFAULT 0;  -- gaps it learned from

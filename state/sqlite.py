@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
-from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from monitor.core.errors import CorruptStoreError, SchemaVersionError, StoreError
+from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
 from state.codec import record_from_row, to_text
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
@@ -30,7 +30,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):  # FeedWatchStore: issue 6
+class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
     """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:

@@ -4,7 +4,7 @@ Contract for every implementation:
 - datetimes in and out are timezone-aware UTC;
 - writing an item is idempotent: an item already stored (same feed and guid, or
   same canonical URL) is not stored again and reports ``None``;
-- methods raise ``monitor.errors.StoreError`` (or a subclass) when the database
+- methods raise ``monitor.core.errors.StoreError`` (or a subclass) when the database
   cannot be used, never a driver exception;
 - a method either completes its writes or leaves the state as it was.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from monitor.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
 
 
 class Store(Protocol):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from monitor.errors import MonitorError
+from monitor.core.errors import MonitorError
 
 Label = Literal["ban", "other", "borderline"]
 LABELS: tuple[str, ...] = ("ban", "other", "borderline")

@@ -17,7 +17,7 @@
    bans (latest label "ban", plus shipped bans no label overrides) is not below the
    active model's.
 
-Nothing here touches the registry: ``monitor.registry`` stores and promotes.
+Nothing here touches the registry: ``monitor.scoring.registry`` stores and promotes.
 """
 
 from __future__ import annotations

@@ -19,11 +19,10 @@ from typing import Any
 
 import pytest
 
-from monitor.bootstrap import App, build_app
+from monitor.bootstrap import App, build_app, build_scorer
 from monitor.cli import main
-from monitor.score import build_scorer
+from monitor.core.settings import load_settings
 from monitor.service import Service
-from monitor.settings import load_settings
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.httpserver import LocalServer, Route

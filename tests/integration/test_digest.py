@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.bootstrap import App, build_app
-from monitor.digest import SLOT_KEY, AlertDigest, digest_slot
-from monitor.notify import ConsoleNotifier
-from monitor.score import build_scorer
+from monitor.bootstrap import App, build_app, build_scorer
+from monitor.core.settings import load_settings
+from monitor.delivery.digest import SLOT_KEY, AlertDigest, digest_slot
+from monitor.delivery.notify import ConsoleNotifier
 from monitor.service import Service
-from monitor.settings import load_settings
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from monitor.errors import ParseError
-from monitor.feeds import parse_feed
-from monitor.records import FetchedPage, ParsedFeed
+from monitor.core.errors import ParseError
+from monitor.core.records import FetchedPage, ParsedFeed
+from monitor.ingest.feeds import parse_feed
 from tests.support.shared import FEED_FIXTURES as FIXTURES
 from tests.support.shared import feed_manifest, fixture_content_type
 

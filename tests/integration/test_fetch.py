@@ -1,4 +1,4 @@
-"""monitor.fetch against a real HTTP server on 127.0.0.1 (tests.support.httpserver)."""
+"""monitor.ingest.fetch against a real HTTP server on 127.0.0.1 (tests.support.httpserver)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from monitor.errors import (
+from monitor.core.errors import (
     BlockedAddressError,
     FetchTimeoutError,
     HTTPStatusError,
@@ -23,8 +23,8 @@ from monitor.errors import (
     TooManyRedirectsError,
     TransportError,
 )
-from monitor.fetch import ARTICLE_ACCEPT, FEED_ACCEPT, Fetcher, FetchLimits
-from monitor.records import FetchedPage, NotModified, Validators
+from monitor.core.records import FetchedPage, NotModified, Validators
+from monitor.ingest.fetch import ARTICLE_ACCEPT, FEED_ACCEPT, Fetcher, FetchLimits
 from tests.support.httpserver import LocalServer, Route, serve
 from tests.support.netfakes import PUBLIC_IP, FakeInternet
 

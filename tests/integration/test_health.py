@@ -17,11 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.bootstrap import App, build_app, serve_http
-from monitor.health import cycle_check
-from monitor.score import build_scorer
+from monitor.bootstrap import App, build_app, build_scorer, serve_http
+from monitor.core.settings import load_settings
+from monitor.ops.health import cycle_check
 from monitor.service import Service
-from monitor.settings import load_settings
 from tests.conftest import write_config
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import FILLER, article, rss

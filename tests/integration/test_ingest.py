@@ -11,9 +11,9 @@ import pytest
 
 from monitor.bootstrap import build_app
 from monitor.cli import main
-from monitor.notify import JsonlNotifier
+from monitor.core.settings import load_settings
+from monitor.delivery.notify import JsonlNotifier
 from monitor.pipeline import run_cycle
-from monitor.settings import load_settings
 from tests.conftest import write_config
 from tests.support.clock import SettableClock
 from tests.support.httpserver import LocalServer, Route

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from monitor.interact import LabelClicks, SignedEndpoint, SocketModeListener, parse_clicks
-from monitor.notify import SlackNotifier
+from monitor.delivery.notify import SlackNotifier
+from monitor.feedback.interact import LabelClicks, SignedEndpoint, SocketModeListener, parse_clicks
 from state.sqlite import SQLiteStore
 from tests.integration.test_labels import BAN_TEXT, scored, store_articles
 from tests.support import seedfeed

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts import AlertingIngest
+from monitor.alerting.alerts import AlertingIngest
 from monitor.cli import main
-from monitor.records import Article, FeedItem, Scored
+from monitor.core.records import Article, FeedItem, Scored
 from state.sqlite import SQLiteStore
 
 NOW = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)

@@ -17,12 +17,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.bootstrap import build_app, serve_http
-from monitor.metrics import METRIC_NAMES, Metrics, error_kind
-from monitor.records import CycleReport, FeedRun
-from monitor.score import build_scorer
+from monitor.bootstrap import build_app, build_scorer, serve_http
+from monitor.core.records import CycleReport, FeedRun
+from monitor.core.settings import load_settings
+from monitor.ops.metrics import METRIC_NAMES, Metrics, error_kind
 from monitor.service import Service
-from monitor.settings import load_settings
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer, Route

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.errors import NotifyAuthError, NotifyError
-from monitor.notify import SlackNotifier, WebhookNotifier
-from monitor.records import Alert, Summary
+from monitor.core.errors import NotifyAuthError, NotifyError
+from monitor.core.records import Alert, Summary
+from monitor.delivery.notify import SlackNotifier, WebhookNotifier
 from tests.support.fake_slack import FakeSlack
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)

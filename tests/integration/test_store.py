@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import CorruptStoreError, SchemaVersionError
-from monitor.records import Article, Feed, FeedItem, Scored, Validators
+from monitor.core.errors import CorruptStoreError, SchemaVersionError
+from monitor.core.records import Article, Feed, FeedItem, Scored, Validators
 from state.schema import SCHEMA_VERSION
 from state.sqlite import SQLiteStore
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from monitor import schedule
-from monitor.extract import Extractor
-from monitor.fetch import Fetcher, FetchLimits
+from monitor.core.records import Feed, FeedHealth, FeedRun
+from monitor.ingest import schedule
+from monitor.ingest.extract import Extractor
+from monitor.ingest.fetch import Fetcher, FetchLimits
 from monitor.pipeline import Deps, run_cycle
-from monitor.records import Feed, FeedHealth, FeedRun
 from state.sqlite import SQLiteStore
 
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}

@@ -59,9 +59,9 @@ class FdSampler(threading.Thread):
 def child(urls: list[str], concurrency: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     from monitor.bootstrap import build_app
-    from monitor.notify import ConsoleNotifier
+    from monitor.core.settings import load_settings
+    from monitor.delivery.notify import ConsoleNotifier
     from monitor.pipeline import run_cycle
-    from monitor.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="robust-load-"))
     config = tmp / "monitor.toml"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from monitor.records import FeedRun
+from monitor.core.records import FeedRun
 from tests.robustness.conftest import Rig, make_rig
 from tests.robustness.test_hostile_feeds import CONTROL_ITEMS, serve_control
 from tests.support.httpserver import LocalServer, Route

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.core.records import FeedRun
 from monitor.pipeline import run_feed
-from monitor.records import FeedRun
 from tests.robustness.conftest import HTML, RSS, Rig, make_rig
 from tests.support.httpserver import LocalServer, Route
 from tests.support.netfakes import PUBLIC_IP, FakeInternet

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.records import FeedRun
+from monitor.core.records import FeedRun
 from tests.robustness.conftest import HTML, RSS, Rig, make_rig
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import FILLER, article, rss

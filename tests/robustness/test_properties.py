@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.dedupe import canonical_url, minhash_signature, similarity
-from monitor.notify import clip, escape_mrkdwn, render_blocks, slack_text
-from monitor.records import Alert, Article, FeedItem, Scored, Summary
-from monitor.summarize import summarize
+from monitor.alerting.dedupe import minhash_signature, similarity
+from monitor.core.records import Alert, Article, FeedItem, Scored, Summary
+from monitor.delivery.notify import clip, escape_mrkdwn, render_blocks, slack_text
+from monitor.ingest.urls import canonical_url
+from monitor.summary.summarize import summarize
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 _ENTITY = re.compile(r"&(amp|lt|gt);")

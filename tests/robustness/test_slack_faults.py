@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.deliver import Drain
-from monitor.notify import (
+from monitor.core.records import Alert, Article, FeedItem, Summary
+from monitor.delivery.drain import Drain
+from monitor.delivery.notify import (
     FIELD_MAX,
     HEADER_MAX,
     SECTION_MAX,
     SlackNotifier,
 )
-from monitor.records import Alert, Article, FeedItem, Summary
 from state.sqlite import SQLiteStore
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.errors import CorruptStoreError, SchemaVersionError, StoreError
+from monitor.core.errors import CorruptStoreError, SchemaVersionError, StoreError
 from state.sqlite import SQLiteStore
 from tests.conftest import write_config
 from tests.robustness.conftest import HTML, RSS, Rig, make_rig

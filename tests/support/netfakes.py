@@ -1,4 +1,4 @@
-"""Fake networks for the fetcher's SSRF guard (``monitor.fetch.GuardedBackend``).
+"""Fake networks for the fetcher's SSRF guard (``monitor.ingest.fetch.GuardedBackend``).
 
 ``RecordingNetwork`` records every address the guard asks it to connect to, refuses the
 ones listed as unreachable and opens nothing; ``FakeInternet`` really connects, routing

@@ -14,7 +14,7 @@ import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
 from classifiers.artifact import ModelArtifact
-from monitor.errors import ModelError, ModelVersionError, UntrustedModelError
+from monitor.core.errors import ModelError, ModelVersionError, UntrustedModelError
 from tests.training.conftest import FIXED_NOW
 
 DOCS = [("Pakistan blocks X over security", ""), ("Rain expected on Sunday", "Cool.")]

@@ -13,20 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts import AlertingIngest
+from monitor.alerting.alerts import AlertingIngest
 from monitor.cli import main
-from monitor.labels import apply_label, import_labels, parse_records
-from monitor.records import Article, FeedItem
-from monitor.registry import (
-    RegistryScorer,
-    active_lookup,
+from monitor.core.records import Article, FeedItem
+from monitor.core.settings import load_settings
+from monitor.feedback.labels import apply_label, import_labels, parse_records
+from monitor.scoring.registry import (
     register,
     retrain,
     rollback_target,
     save_versioned,
     should_retrain,
 )
-from monitor.settings import load_settings
+from monitor.scoring.score import RegistryScorer, active_lookup
 from state.labels import ModelRecord, StoredLabel
 from state.sqlite import SQLiteStore
 from training.data import DATA_DIR, load_examples, load_jsonl

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from monitor.configref import reference
-from monitor.settings import FEED_KEYS, SCHEMA, load_settings
+from monitor.core.settings import FEED_KEYS, SCHEMA, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "configuration.md"

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.dedupe import (
+from monitor.alerting.dedupe import (
     NEAR_DUPLICATE_THRESHOLD,
-    canonical_url,
     minhash_signature,
     shingles,
     similarity,
     text_fingerprint,
 )
+from monitor.ingest.urls import canonical_url
 from tests.support.shared import require_shared
 
 CANONICAL_CASES = [
@@ -209,7 +209,7 @@ def test_syndicated_copies_are_near_duplicates(seeds: list[str]) -> None:
     for text in seeds:
         for copy in (syndicate(text, 0), syndicate(text, 3), truncate(text, 0.6)):
             assert sim(text, copy) >= NEAR_DUPLICATE_THRESHOLD
-        # with the headline in front, as monitor.alerts signs "title\ntext"
+        # with the headline in front, as monitor.alerting.alerts signs "title\ntext"
         assert sim(f"UK bans app\n{text}", f"Ban on app\n{syndicate(text, 3)}") >= 0.5
 
 

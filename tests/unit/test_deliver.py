@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.deliver import Drain, RetryPolicy, retry_delay
-from monitor.errors import NotifyAuthError, NotifyError
-from monitor.notify import Delivery
-from monitor.records import Alert, Article, FeedItem, Summary
+from monitor.core.errors import NotifyAuthError, NotifyError
+from monitor.core.records import Alert, Article, FeedItem, Summary
+from monitor.delivery.drain import Drain, RetryPolicy, retry_delay
+from monitor.delivery.notify import Delivery
 from state.sqlite import SQLiteStore
 from tests.support.clock import SettableClock
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from monitor.settings import SCHEMA, load_settings
+from monitor.core.settings import SCHEMA, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_ENV = {key.env for keys in SCHEMA.values() for key in keys.values() if key.env}

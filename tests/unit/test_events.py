@@ -1,4 +1,4 @@
-"""monitor.events: which ban reports are one event, what an update adds, stable ids."""
+"""monitor.alerting.events: which ban reports are one event, what an update adds, stable ids."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.events import EventKey, event_id, event_key, new_facts, same_event
-from monitor.records import Summary
-from monitor.summarize import summarize
+from monitor.alerting.events import EventKey, event_id, event_key, new_facts, same_event
+from monitor.core.records import Summary
+from monitor.summary.summarize import summarize
 from tests.unit.test_summarize import make_scored, seed_texts
 
 UK_DEVICES = Summary(

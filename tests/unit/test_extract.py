@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.errors import ExtractError
-from monitor.extract import (
+from monitor.core.errors import ExtractError
+from monitor.core.records import FeedItem, FetchedPage
+from monitor.ingest.extract import (
     Extracted,
     Extractor,
     RawResult,
@@ -27,7 +28,6 @@ from monitor.extract import (
     decode_html,
     run_trafilatura,
 )
-from monitor.records import FeedItem, FetchedPage
 
 HANG_MARKER = "<!--test-hang-->"
 

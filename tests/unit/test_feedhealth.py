@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import NotifyError
-from monitor.feedhealth import (
+from monitor.core.errors import NotifyError
+from monitor.core.records import Feed, Validators
+from monitor.ops.feedhealth import (
     FeedHealthWatch,
     WatchPolicy,
     decide,
     human,
     learn_cadence,
 )
-from monitor.records import Feed, Validators
 from state.feedwatch import FeedWatch
 from state.sqlite import SQLiteStore
 

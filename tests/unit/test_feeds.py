@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.errors import ParseError
-from monitor.feeds import parse_feed
-from monitor.records import FetchedPage
+from monitor.core.errors import ParseError
+from monitor.core.records import FetchedPage
+from monitor.ingest.feeds import parse_feed
 
 FEED_URL = "https://news.example/feeds/world.xml"
 

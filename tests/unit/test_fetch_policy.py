@@ -1,4 +1,4 @@
-"""Pure decisions of monitor.fetch: Retry-After, the address policy, Content-Type, the
+"""Pure decisions of monitor.ingest.fetch: Retry-After, the address policy, Content-Type, the
 capped decoder, and the connection-time address check (fake DNS, recording network)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from email.utils import format_datetime
 import httpcore
 import pytest
 
-from monitor.errors import TooLargeError, TransportError
-from monitor.fetch import (
+from monitor.core.errors import TooLargeError, TransportError
+from monitor.ingest.fetch import (
     AddressRefused,
     GuardedBackend,
     check_url,

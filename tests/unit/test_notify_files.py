@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import NotifyError
-from monitor.notify import ConsoleNotifier, Delivery, JsonlNotifier, MultiNotifier
-from monitor.records import Alert, Summary
+from monitor.core.errors import NotifyError
+from monitor.core.records import Alert, Summary
+from monitor.delivery.notify import ConsoleNotifier, Delivery, JsonlNotifier, MultiNotifier
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 SUMMARY = Summary(

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
-from monitor.notify import (
+from monitor.core.records import Alert, Summary
+from monitor.delivery.notify import (
     escape_mrkdwn,
     render_blocks,
     render_text,
     safe_url,
     slack_text,
 )
-from monitor.records import Alert, Summary
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from monitor.schedule import Backoff, after_failure, after_success, failure_delay
+from monitor.ingest.schedule import Backoff, after_failure, after_success, failure_delay
 
 POLICY = Backoff(interval=600.0, max_backoff=6 * 3600.0, jitter=0.1)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import ConfigError
-from monitor.settings import SCHEMA, load_settings, parse_duration, parse_size
+from monitor.core.errors import ConfigError
+from monitor.core.settings import SCHEMA, load_settings, parse_duration, parse_size
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -1,4 +1,4 @@
-"""monitor.summarize on the shared seeds, our written cases, and arbitrary text."""
+"""monitor.summary.summarize on the shared seeds, our written cases, and arbitrary text."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.records import Article, FeedItem, Scored, Summary
-from monitor.summarize import MAX_CHARS, authority_level, split_sentences, summarize
+from monitor.core.records import Article, FeedItem, Scored, Summary
+from monitor.summary.summarize import MAX_CHARS, authority_level, split_sentences, summarize
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 CASES = json.loads((Path(__file__).with_name("summary_cases.json")).read_text("utf-8"))["cases"]

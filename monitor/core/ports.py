@@ -1,0 +1,65 @@
+"""The service's ports: one-method-ish interfaces the pipeline talks to.
+
+Real adapters are wired in ``monitor.bootstrap``; tests pass small fakes that
+record what happened. Each docstring is the contract an adapter must keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from monitor.core.records import Alert, Article, FetchedPage, NotModified, Scored, Validators
+
+
+class FetcherPort(Protocol):
+    def fetch(
+        self, url: str, validators: Validators | None = None, *, accept: str = ...
+    ) -> FetchedPage | NotModified:
+        """Fetch one URL. Raises ``FetchError`` subclasses, never library exceptions."""
+
+
+class ExtractorPort(Protocol):
+    def extract(self, html: str, url: str) -> object:
+        """Extract an article from decoded HTML; raises ``ExtractError``.
+
+        Returns ``monitor.ingest.extract.Extracted``.
+        """
+
+
+class ScorerPort(Protocol):
+    @property
+    def model_version(self) -> str: ...
+
+    def score(self, articles: Sequence[Article]) -> list[Scored]:
+        """Score articles in order. Must not raise for any text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a message landed: Slack ts and channel id (None where the notifier has none)."""
+
+    ts: str | None
+    channel: str | None
+
+
+class Notifier(Protocol):
+    """Where alerts go. Raises only ``NotifyError``/``NotifyAuthError``; never sleeps."""
+
+    name: str
+    supports_threads: bool  # False: updates are plain messages, the outbox need not wait
+
+    def send(self, alert: Alert) -> Delivery:
+        """Deliver an alert (top level) or an update (reply to ``alert.thread_ts``)."""
+        ...
+
+    def update_parent(self, parent: Alert, source_count: int) -> None:
+        """Refresh the parent's message (source count); a no-op where unsupported."""
+        ...
+
+    def find_sent(self, alert: Alert) -> Delivery | None:
+        """The earlier delivery of this alert, if the notifier can tell; else None."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,453 @@
+"""Configuration: the only reader of the config file and of ``os.environ``.
+
+``load_settings(path, env)`` returns a frozen ``Settings`` or raises ``ConfigError``
+with one line naming the offending key. Every key is optional; the table ``SCHEMA``
+below is the single source of truth for keys, types, defaults and docs.
+
+Precedence: environment > config file > defaults. The config file comes from
+``--config PATH`` or ``MONITOR_CONFIG``. Secrets (Slack tokens, webhook URL) may
+come from the environment only or from the file, and are never printed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.core.errors import ConfigError
+from monitor.core.records import Feed
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    None: 1,
+    "b": 1,
+    "kb": 1000,
+    "kib": 1024,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
+
+
+def parse_duration(value: Any) -> float:
+    """``"10m"`` -> 600.0; plain numbers are seconds. Must be > 0."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as '30s', '10m', '1h'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    else:
+        raise ValueError(f"expected a duration such as '30s', '10m', '1h', got {value!r}")
+    if seconds <= 0:
+        raise ValueError(f"must be greater than zero, got {value!r}")
+    return seconds
+
+
+def parse_size(value: Any) -> int:
+    """``"5MB"`` -> 5_000_000; plain integers are bytes. Must be > 0."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as '5MB'")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (m := _SIZE.match(value)):
+        unit = m.group(2).lower() if m.group(2) else None
+        size = int(float(m.group(1)) * _SIZE_UNITS[unit])
+    else:
+        raise ValueError(f"expected a size such as '5MB' or a number of bytes, got {value!r}")
+    if size <= 0:
+        raise ValueError(f"must be greater than zero, got {value!r}")
+    return size
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a whole number >= 1, got {value!r}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {
+        "true",
+        "1",
+        "yes",
+        "on",
+        "false",
+        "0",
+        "no",
+        "off",
+    }:
+        return value.lower() in {"true", "1", "yes", "on"}
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _probability(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected a number between 0 and 1, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number between 0 and 1, got {value!r}") from None
+    if not 0.0 < number < 1.0:
+        raise ValueError(f"expected a number between 0 and 1 (exclusive), got {value!r}")
+    return number
+
+
+def _optional_probability(value: Any) -> float | None:
+    return None if value is None else _probability(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return _text(value) or None
+
+
+def _http_url(value: Any) -> str:
+    text = _text(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return text
+
+
+def _optional_url(value: Any) -> str | None:
+    return _http_url(value) if value else None
+
+
+def _path(value: Any) -> Path:
+    text = _text(value)
+    if not text.strip():
+        raise ValueError("expected a file path, got an empty string")
+    return Path(text).expanduser()
+
+
+def _optional_path(value: Any) -> Path | None:
+    return _path(value) if value else None
+
+
+def _notify_mode(value: Any) -> str:
+    if value not in {"instant", "digest"}:
+        raise ValueError(f"expected 'instant' or 'digest', got {value!r}")
+    return str(value)
+
+
+def _optional_listen(value: Any) -> str | None:
+    if not value:
+        return None
+    host, _, port = _text(value).rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return str(value)
+
+
+def _clock_time(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"expected a time of day 'HH:MM' (UTC), got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its parser, default and one-line doc."""
+
+    parse: Callable[[Any], Any]
+    default: Any  # as written in the config file (e.g. "15m"), or None
+    doc: str
+    env: str | None = None  # environment variable that overrides it
+    secret: bool = False
+
+
+# Section -> key -> Key. Feeds are the [[feeds]] array, described by FEED_KEYS.
+SCHEMA: dict[str, dict[str, Key]] = {
+    "state": {
+        "path": Key(
+            _path,
+            "var/monitor.sqlite3",
+            "SQLite file holding feeds, items, alerts, labels and models",
+            env="MONITOR_STATE_PATH",
+        ),
+    },
+    "polling": {
+        "interval": Key(parse_duration, "15m", "default time between polls of a feed"),
+        "timeout": Key(parse_duration, "20s", "overall deadline for one HTTP fetch"),
+        "max_bytes": Key(parse_size, "5MB", "largest response body accepted"),
+        "concurrency": Key(_positive_int, 8, "fetches in flight at once"),
+        "per_host": Key(_positive_int, 2, "fetches in flight at once to one host"),
+        "allow_private_addresses": Key(
+            _bool, False, "allow URLs resolving to loopback/private/link-local addresses"
+        ),
+        "max_backoff": Key(parse_duration, "6h", "longest wait after repeated failures"),
+        "extract_timeout": Key(parse_duration, "15s", "hard deadline for extracting one article"),
+        "max_items_per_feed": Key(_positive_int, 100, "newest items considered per feed per poll"),
+        "user_agent": Key(
+            _text,
+            "appban-monitor/0.1 (+https://github.com/appban-monitor/appban-monitor)",
+            "User-Agent header sent with every request",
+        ),
+    },
+    "classifier": {
+        "threshold": Key(
+            _optional_probability,
+            None,
+            "score at or above which an article is a ban (default: the model's own)",
+        ),
+        "model_path": Key(
+            _optional_path,
+            None,
+            "model artifact to use (default: the active model in the state directory)",
+        ),
+    },
+    "dedupe": {
+        "event_window": Key(parse_duration, "14d", "how long later reports join an event"),
+        "near_duplicate": Key(
+            _probability, 0.4, "MinHash Jaccard at or above which two texts are one story"
+        ),
+    },
+    "slack": {
+        "channel": Key(
+            _optional_text, None, "channel id or name to post to", env="MONITOR_SLACK_CHANNEL"
+        ),
+        "api_url": Key(
+            _optional_url,
+            None,
+            "Slack Web API base URL (for tests/proxies)",
+            env="MONITOR_SLACK_API_URL",
+        ),
+        "webhook_url": Key(
+            _optional_url,
+            None,
+            "incoming webhook URL (no threads)",
+            env="MONITOR_SLACK_WEBHOOK_URL",
+            secret=True,
+        ),
+        "bot_token": Key(
+            _optional_text,
+            None,
+            "bot token xoxb-... (prefer the env variable)",
+            env="MONITOR_SLACK_BOT_TOKEN",
+            secret=True,
+        ),
+        "app_token": Key(
+            _optional_text,
+            None,
+            "app-level token xapp-... for Socket Mode",
+            env="MONITOR_SLACK_APP_TOKEN",
+            secret=True,
+        ),
+        # -- interactivity over a Request URL --------------------------
+        "signing_secret": Key(
+            _optional_text,
+            None,
+            "signing secret verifying Slack's requests to the [http] endpoint",
+            env="MONITOR_SLACK_SIGNING_SECRET",
+            secret=True,
+        ),
+    },
+    # -- labels, retraining, review --------------------------------------
+    "retrain": {
+        "min_new_labels": Key(_positive_int, 5, "retrain once this many new labels arrived"),
+        "every": Key(parse_duration, "1d", "retrain at least this often when labels are new"),
+        "enabled": Key(_bool, True, "retrain automatically in the running service"),
+    },
+    "http": {
+        "listen": Key(
+            _optional_listen,
+            None,
+            "HOST:PORT for /healthz, /metrics and Slack's /slack/actions (off when unset)",
+            env="MONITOR_HTTP_LISTEN",  # the container image turns it on
+        ),
+    },
+    "review": {
+        "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
+        "digest_size": Key(_positive_int, 10, "items in the review digest"),
+    },
+    "notify": {
+        "jsonl_path": Key(
+            _optional_path, None, "also append every alert/update to this JSONL file"
+        ),
+        "mode": Key(_notify_mode, "instant", "'instant' or 'digest'"),
+        "digest_time": Key(_clock_time, "08:00", "when the daily digest is sent (UTC, HH:MM)"),
+        # -- feed-health notices -----------------------------------------
+        "feed_failure_threshold": Key(
+            _positive_int, 5, "notify once when a feed fails this many polls in a row"
+        ),
+        "feed_silence_factor": Key(
+            _positive_int, 10, "notify once when a feed is silent this many times its cadence"
+        ),
+        "feed_silence_min": Key(
+            parse_duration, "2d", "never call a feed silent before this long without new items"
+        ),
+    },
+}
+
+FEED_KEYS: dict[str, Key] = {
+    "url": Key(_http_url, None, "feed URL (required)"),
+    "name": Key(_text, "", "display name"),
+    "interval": Key(parse_duration, None, "time between polls of this feed"),
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """Values of one config section, by key name."""
+
+    values: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration. Access as ``settings.polling.timeout``."""
+
+    sections: Mapping[str, Section]
+    feeds: tuple[Feed, ...]
+    feeds_from_config: bool = False  # True when [[feeds]] was given in the file
+    source: str = "defaults"  # where it came from, for `monitor status`
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Section:
+        sections = object.__getattribute__(self, "sections")
+        if name in sections:
+            return sections[name]
+        raise AttributeError(name)
+
+    def with_values(self, section: str, **values: Any) -> Settings:
+        """A copy with some values replaced (used by tests and the CLI)."""
+        merged = dict(self.sections[section].values) | values
+        return replace(self, sections=dict(self.sections) | {section: Section(merged)})
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.sections["state"].values["path"]).parent
+
+
+def default_feeds() -> tuple[Feed, ...]:
+    """The curated embedded feed list (monitor/core/default_feeds.toml)."""
+    text = resources.files("monitor.core").joinpath("default_feeds.toml").read_text("utf-8")
+    return _parse_feeds(tomllib.loads(text).get("feeds", []), "default_feeds.toml")
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file (if any) and the environment; validate everything."""
+    env = {} if env is None else env
+    path = path or env.get("MONITOR_CONFIG") or None
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        data = _read_toml(Path(path))
+        source = str(path)
+    sections = {}
+    for name, keys in SCHEMA.items():
+        raw = data.pop(name, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config: [{name}] must be a table")
+        sections[name] = Section(_parse_section(name, keys, raw, env))
+    feeds_raw = data.pop("feeds", None)
+    if data:
+        unknown = sorted(data)[0]
+        raise ConfigError(
+            f"config: unknown section or key '{unknown}' (known: {_known_sections()})"
+        )
+    feeds = _parse_feeds(feeds_raw, "feeds") if feeds_raw is not None else default_feeds()
+    return Settings(sections, feeds, feeds_from_config=feeds_raw is not None, source=source)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config: {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config: {path} is not valid TOML: {exc}") from None
+
+
+def _parse_section(
+    section: str, keys: dict[str, Key], raw: dict[str, Any], env: Mapping[str, str]
+) -> dict[str, Any]:
+    for name in raw:
+        if name not in keys:
+            raise ConfigError(
+                f"config: unknown key '{section}.{name}' (known: {', '.join(sorted(keys))})"
+            )
+    values = {}
+    for name, key in keys.items():
+        env_value = env.get(key.env) if key.env else None
+        if env_value not in (None, ""):
+            values[name] = _parse_value(key, env_value, f"{key.env} (for {section}.{name})")
+        elif name in raw:
+            values[name] = _parse_value(key, raw[name], f"{section}.{name}")
+        else:
+            values[name] = None if key.default is None else key.parse(key.default)
+    return values
+
+
+def _parse_value(key: Key, value: Any, label: str) -> Any:
+    try:
+        return key.parse(value)
+    except (ValueError, TypeError) as exc:
+        shown = "(secret)" if key.secret else str(exc)
+        raise ConfigError(f"config: bad value for '{label}': {shown}") from None
+
+
+def _parse_feeds(raw: Any, label: str) -> tuple[Feed, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"config: '{label}' must be an array of tables ([[feeds]])")
+    feeds: list[Feed] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        where = f"feeds[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"config: '{where}' must be a table with a url")
+        for name in entry:
+            if name not in FEED_KEYS:
+                raise ConfigError(
+                    f"config: unknown key '{where}.{name}' (known: {', '.join(FEED_KEYS)})"
+                )
+        if "url" not in entry:
+            raise ConfigError(f"config: '{where}.url' is required")
+        values = {
+            name: _parse_value(key, entry[name], f"{where}.{name}")
+            if name in entry
+            else key.default
+            for name, key in FEED_KEYS.items()
+        }
+        if values["url"] in seen:
+            raise ConfigError(f"config: '{where}.url' repeats {values['url']}")
+        seen.add(values["url"])
+        feeds.append(Feed(url=values["url"], name=values["name"], interval=values["interval"]))
+    return tuple(feeds)
+
+
+def _known_sections() -> str:
+    return ", ".join([*SCHEMA, "feeds"])
+
+
+def sync_configured_feeds(store: Any, settings: Settings, now: Any) -> None:
+    """Register the configured (or embedded default) feeds in the store."""
+    origin = "config" if settings.feeds_from_config else "default"
+    store.sync_feeds(settings.feeds, origin, now)

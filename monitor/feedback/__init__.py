@@ -1,0 +1,1 @@
+"""Labels (relabels from Slack buttons and the CLI) and Slack interactivity."""

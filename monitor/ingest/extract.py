@@ -1,0 +1,303 @@
+"""Article extraction: page bytes -> text (trafilatura, run only in ``monitor.ingest.workers``
+processes), and the choice between the extracted text and the feed summary.
+
+* ``decode_html(body, http_charset)``: bytes -> str. trafilatura ignores the HTTP charset
+  (PITFALLS), so we decode: BOM, then the HTTP charset, then ``<meta charset>`` /
+  http-equiv / XML declaration, then charset_normalizer, then UTF-8 with replacement.
+  Labels follow browsers (WHATWG): "iso-8859-1" and "us-ascii" mean windows-1252.
+* ``Extractor.extract(html, url) -> Extracted``: trafilatura in long-lived worker
+  PROCESSES with a hard deadline. Its Python API has no timeout and some pages never
+  finish; a worker past the deadline is killed and replaced and ``ExtractError("timeout
+  after 15s")`` is raised. HTML is capped at ``max_chars`` first. Workers are recycled
+  after ``recycle_after`` pages (trafilatura's caches grow ~1 MB per page). Thread-safe:
+  each call borrows one idle worker. Only HTML is ever handed over, never a URL to fetch.
+* ``build_article(...)``: pure; the extracted text when there is enough of it, else the
+  feed summary with ``fallback_reason`` saying why.
+
+The worker processes (a fork+exec'd interpreter per slot, talking over two pipes) live in
+``monitor.ingest.workers``; ``RawResult``, ``run_trafilatura`` and ``worker_entry`` are
+re-exported here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import queue
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+
+import charset_normalizer
+
+from monitor.core.errors import ExtractError
+from monitor.core.records import Article, FeedItem, FetchedPage
+from monitor.ingest.workers import RawResult, Task, Worker, run_trafilatura, worker_entry
+
+__all__ = [  # names other modules import from here, wherever they now live
+    "Extracted",
+    "Extractor",
+    "RawResult",
+    "build_article",
+    "decode_html",
+    "run_trafilatura",
+    "worker_entry",
+]
+
+# -- decoding ---------------------------------------------------------------------------
+
+_SNIFF_BYTES = 8192  # <meta charset> belongs in the first 1024 bytes; real heads run long
+_GUESS_BYTES = 65536  # charset_normalizer is slow on whole pages; a sample is enough
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]+)"""
+    rb"""|<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:+-]+)""",
+    re.IGNORECASE,
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# What browsers actually use for these labels (WHATWG Encoding), as Python codecs.
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
+}
+# Not charsets of web pages (browsers refuse utf-7 and x-user-defined too).
+_UNSUPPORTED = frozenset(
+    {"utf-7", "utf7", "x-user-defined", "undefined", "unicode-escape", "raw-unicode-escape"}
+)
+_SINGLE_BYTE = frozenset(
+    {"cp1250", "cp1251", "cp1252", "cp1254", "iso8859-1", "iso8859-2", "iso8859-15"}
+)
+
+
+def decode_html(body: bytes, http_charset: str | None) -> str:
+    """Decode an HTML page as a browser would; never raises."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, errors="replace")
+    declared = _codec(http_charset) or _codec(_meta_charset(body), from_meta=True)
+    # A server default of "charset=iso-8859-1" on a UTF-8 page is common; valid
+    # multi-byte UTF-8 is practically never accidental in single-byte text.
+    if declared and codecs.lookup(declared).name in _SINGLE_BYTE and _is_non_ascii_utf8(body):
+        return body.decode("utf-8")
+    for encoding in (declared, _guess(body) if not declared else None):
+        if encoding and (text := _decode(body, encoding)) is not None:
+            return text
+    return body.decode("utf-8", errors="replace")
+
+
+def _guess(body: bytes) -> str | None:
+    guess = charset_normalizer.from_bytes(body[:_GUESS_BYTES]).best()
+    return _codec(guess.encoding) if guess is not None else None
+
+
+def _decode(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding, errors="replace")
+    except (UnicodeError, LookupError):  # codecs that refuse even with "replace"
+        return None
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:_SNIFF_BYTES])
+    if match is None:
+        return None
+    label = match.group(1) or match.group(2)
+    return label.decode("ascii", errors="replace")
+
+
+def _codec(label: str | None, *, from_meta: bool = False) -> str | None:
+    """A Python codec for a charset label, or None when unknown/unusable."""
+    if not label:
+        return None
+    name = label.strip().strip("'\"").lower()
+    if name in _UNSUPPORTED:
+        return None
+    if from_meta and name.startswith("utf-16"):
+        return "utf-8"  # a <meta> readable as ASCII cannot be UTF-16: browsers use UTF-8
+    name = _ALIASES.get(name, name)
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # unknown, or not even a name ("\x00")
+        return None
+    if info.name in _UNSUPPORTED or not getattr(info, "_is_text_encoding", True):
+        return None  # "base64" and friends are codecs, not charsets
+    return name
+
+
+def _is_non_ascii_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# -- extraction in worker processes ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What trafilatura found on a page. ``date`` is the page's date (midnight UTC)."""
+
+    title: str
+    text: str
+    date: datetime | None
+    sitename: str
+    language: str | None
+
+
+class Extractor:
+    """Extracts articles with trafilatura in worker processes; safe to share by threads."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        max_chars: int = 2_000_000,
+        workers: int = 2,
+        recycle_after: int = 500,
+        task: Task = run_trafilatura,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        """``task`` is what a worker runs per page; tests pass a module-level function
+        (picklable) to make a worker hang. Workers start on first use."""
+        self.timeout = timeout
+        self.max_chars = max_chars
+        self.recycle_after = max(1, recycle_after)
+        self._slots = [Worker(task, startup_timeout) for _ in range(max(1, workers))]
+        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()  # reuse warm workers first
+        for slot in self._slots:
+            self._idle.put(slot)
+        self._closed = threading.Event()
+
+    def extract(self, html: str, url: str) -> Extracted:
+        """The article on a decoded HTML page. Raises ``ExtractError``."""
+        slot = self._borrow()
+        try:
+            if slot.served >= self.recycle_after:
+                slot.stop()
+            raw = slot.run(html[: self.max_chars], url, self.timeout)
+        finally:
+            self._idle.put(slot)
+        if raw is None:
+            raise ExtractError("no article content found")
+        return _to_extracted(raw)
+
+    def _borrow(self) -> Worker:
+        while not self._closed.is_set():
+            try:
+                return self._idle.get(timeout=0.2)
+            except queue.Empty:
+                continue
+        raise ExtractError("extractor is closed")
+
+    def close(self) -> None:
+        """Stop every worker; waits for extractions in flight (at most ``timeout``)."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        deadline = time.monotonic() + self.timeout + 5.0
+        for _ in self._slots:
+            try:
+                slot = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            slot.stop()
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _to_extracted(raw: tuple[str, str, str | None, str, str | None]) -> Extracted:
+    title, text, day, sitename, language = raw
+    return Extracted(title.strip(), text.strip(), _parse_day(day), sitename.strip(), language)
+
+
+def _parse_day(day: str | None) -> datetime | None:
+    if not day:
+        return None
+    try:
+        parsed = date.fromisoformat(day[:10])
+    except ValueError:
+        return None
+    return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+
+
+# -- the article ------------------------------------------------------------------------
+
+
+def build_article(
+    item: FeedItem,
+    page: FetchedPage | None,
+    extracted: Extracted | None,
+    reason: str | None,
+    now: datetime,
+    *,
+    min_chars: int = 200,
+) -> Article:
+    """Pure: the extracted text when there is enough of it, else the feed summary.
+
+    ``reason`` is why there is no extraction ("fetch failed: ...", "not html: ...",
+    "extraction failed: ..."). Extracted text under ``min_chars`` gives way to the summary
+    ("too short: 57 chars") unless the summary is shorter still.
+    """
+    fetched_at = now if page is not None else None
+    why = reason or _too_short(item, extracted, min_chars)
+    if why is None and extracted is not None:
+        return Article(
+            item=item,
+            title=extracted.title or item.title,
+            text=extracted.text,
+            published=item.published or extracted.date,  # the feed's timestamp is precise
+            sitename=extracted.sitename,
+            language=extracted.language,
+            method="trafilatura",
+            fetched_at=fetched_at,
+        )
+    return Article(
+        item=item,
+        title=item.title or (extracted.title if extracted else ""),
+        text=item.summary,
+        published=item.published or (extracted.date if extracted else None),
+        sitename=extracted.sitename if extracted else "",
+        language=extracted.language if extracted else None,
+        method="summary",
+        fallback_reason=(why or "no extraction")[:300],
+        fetched_at=fetched_at,
+    )
+
+
+def _too_short(item: FeedItem, extracted: Extracted | None, min_chars: int) -> str | None:
+    if extracted is None:
+        return "no extraction"
+    size = len(extracted.text)
+    if size < min_chars and len(item.summary) >= size:
+        return f"too short: {size} chars"
+    return None

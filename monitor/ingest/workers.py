@@ -1,0 +1,212 @@
+"""Worker processes for article extraction (used by ``monitor.ingest.extract.Extractor``).
+
+A ``Worker`` is one slot holding a long-lived worker process; ``Worker.run(html, url,
+timeout)`` hands one page over and returns the task's ``RawResult``, or raises
+``ExtractError`` ("timeout after 15s" after killing a worker past the deadline, "worker
+crashed", "worker did not start", or the task's own error message). A worker that died
+or was killed is replaced on the next ``run``. Only HTML is ever handed over.
+
+Workers are fresh interpreters started with ``subprocess`` (fork+exec) running
+``worker_entry``, talking over two pipes (``multiprocessing.connection.Connection``):
+the parent sends its ``sys.path`` and the pickled task, the worker answers
+``("ready", None)``, then each ``(html, url)`` job gets ``("ok", result)`` or
+``("error", message)``; ``None`` or EOF ends the worker. Nothing of the multithreaded
+parent (the pipeline runs feeds in threads) is forked, and the parent's ``__main__`` is
+never re-imported (multiprocessing's "spawn" and "forkserver" both do that). Start-up
+cost is measured in the tests' report: about 0.2 s per worker; workers are long-lived,
+so that is paid once per worker, per recycle and per timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from monitor.core.errors import ExtractError
+
+# What a worker sends back: (title, text, date "YYYY-MM-DD" or None, sitename, language),
+# or None when trafilatura found nothing. Plain values, cheap to pickle.
+RawResult = tuple[str, str, str | None, str, str | None] | None
+Task = Callable[[str, str], RawResult]
+
+_RESET_CACHES_EVERY = 100
+_WORKER_CODE = "from monitor.ingest.workers import worker_entry; worker_entry()"
+
+
+def run_trafilatura(html: str, url: str) -> RawResult:
+    """The default worker task. Runs inside a worker process only."""
+    import trafilatura  # imported here: the parent process never runs trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, favor_precision=True, include_comments=False
+    )
+    if doc is None:
+        return None
+    return (
+        str(doc.title or ""),
+        str(doc.text or ""),
+        str(doc.date) if doc.date else None,
+        str(doc.sitename or ""),
+        str(doc.language) if doc.language else None,
+    )
+
+
+def worker_entry() -> None:
+    """Main of a worker process: ``python -c ... <jobs fd> <replies fd>``.
+
+    Receives the parent's ``sys.path`` and the task (a pickled module-level function),
+    says "ready", then serves (html, url) jobs until None or EOF.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    logging.disable(logging.WARNING)  # trafilatura's per-page warnings would flood stderr
+    jobs = Connection(int(sys.argv[1]), writable=False)
+    replies = Connection(int(sys.argv[2]), readable=False)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    sys.path[:] = jobs.recv()  # before the task is unpickled: it may live in tests/
+    task: Task = jobs.recv()
+    import trafilatura.meta  # warm up before "ready", so start-up is not billed to a job
+
+    replies.send(("ready", None))
+    done = 0
+    while (job := _receive(jobs)) is not None:
+        try:
+            reply: tuple[str, Any] = ("ok", task(*job))
+        except Exception as exc:  # any trafilatura/lxml failure is this page's problem
+            reply = ("error", f"{type(exc).__name__}: {exc}"[:300])
+        replies.send(reply)
+        done += 1
+        if done % _RESET_CACHES_EVERY == 0:
+            trafilatura.meta.reset_caches()
+
+
+def _receive(conn: Connection) -> tuple[str, str] | None:
+    try:
+        job: tuple[str, str] | None = conn.recv()
+    except (EOFError, OSError):
+        return None
+    return job
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    # A worker stuck in a runaway page must not outlive a parent that was SIGKILLed.
+    while os.getppid() == parent_pid:
+        time.sleep(2.0)
+    os._exit(1)
+
+
+class Worker:
+    """One worker process slot, used by one thread at a time (``monitor.ingest.extract.Extractor``).
+
+    A plain ``subprocess`` (fork+exec of a fresh interpreter) rather than a
+    multiprocessing context: nothing of the multithreaded parent is forked, and unlike
+    multiprocessing's "spawn"/"forkserver" the parent's ``__main__`` is never re-run in
+    the child, so scripts without an ``if __name__ == "__main__"`` guard are safe too.
+    """
+
+    def __init__(self, task: Task, startup_timeout: float) -> None:
+        self._task = task
+        self._startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._jobs: Connection | None = None
+        self._replies: Connection | None = None
+        self.served = 0
+
+    def run(self, html: str, url: str, timeout: float) -> RawResult:
+        jobs, replies = self._ensure_started()
+        try:
+            jobs.send((html, url))
+            ready = replies.poll(timeout)
+        except (OSError, EOFError) as exc:
+            self.stop(kill=True)
+            raise ExtractError(f"worker failed: {type(exc).__name__}") from None
+        if not ready:
+            self.stop(kill=True)  # the only way to interrupt trafilatura is to kill it
+            raise ExtractError(f"timeout after {timeout:g}s")
+        try:
+            status, value = replies.recv()
+        except (OSError, EOFError):  # the worker died mid-page (segfault, OOM kill)
+            self.stop(kill=True)
+            raise ExtractError("worker crashed") from None
+        self.served += 1
+        if status != "ok":
+            raise ExtractError(str(value))
+        result: RawResult = value
+        return result
+
+    def _ensure_started(self) -> tuple[Connection, Connection]:
+        if self._process is not None and self._process.poll() is None:
+            assert self._jobs is not None and self._replies is not None
+            return self._jobs, self._replies
+        self.stop(kill=True)
+        try:
+            self._spawn()
+        except (OSError, EOFError) as exc:  # out of processes, memory or file descriptors
+            self.stop(kill=True)
+            raise ExtractError(f"worker did not start: {type(exc).__name__}") from None
+        except BaseException:  # e.g. a task that cannot be pickled: a bug, let it show
+            self.stop(kill=True)
+            raise
+        assert self._jobs is not None and self._replies is not None
+        if not self._is_ready(self._replies):
+            self.stop(kill=True)
+            raise ExtractError("worker did not start")
+        return self._jobs, self._replies
+
+    def _spawn(self) -> None:
+        jobs_read, jobs_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE, str(jobs_read), str(replies_write)],
+                pass_fds=(jobs_read, replies_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # stderr stays: a crashing worker should be seen
+            )
+        except BaseException:
+            for fd in (jobs_write, replies_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(jobs_read)
+            os.close(replies_write)
+        self._jobs = Connection(jobs_write, readable=False)
+        self._replies = Connection(replies_read, writable=False)
+        self.served = 0
+        self._jobs.send(list(sys.path))
+        self._jobs.send(self._task)
+
+    def _is_ready(self, replies: Connection) -> bool:
+        try:
+            return bool(replies.poll(self._startup_timeout)) and replies.recv()[0] == "ready"
+        except (OSError, EOFError):
+            return False
+
+    def stop(self, *, kill: bool = False) -> None:
+        process, jobs, replies = self._process, self._jobs, self._replies
+        self._process = self._jobs = self._replies = None
+        if jobs is not None:
+            if not kill:
+                with contextlib.suppress(OSError):
+                    jobs.send(None)  # finish politely: let it exit on its own
+            jobs.close()  # EOF also ends a worker waiting for a job
+        if process is not None:
+            _end(process, grace=0.0 if kill else 2.0)
+        if replies is not None:
+            replies.close()
+
+
+def _end(process: subprocess.Popen[bytes], grace: float) -> None:
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5.0)

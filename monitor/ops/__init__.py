@@ -1,0 +1,1 @@
+"""Operations: the HTTP listener, health checks, metrics, feed-health notices."""

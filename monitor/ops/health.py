@@ -1,0 +1,120 @@
+"""``GET /healthz``: is the service doing its job? 200 with a JSON body, else 503.
+
+Four checks, each a probe answering ``(ok, detail)``:
+
+- ``scheduler``: the APScheduler scheduler is running;
+- ``last_cycle``: a poll cycle completed within ``3 x tick`` (or, before the first one,
+  the service started less than ``3 x tick`` ago): a hung or dead poll job fails it;
+- ``database``: a real write to the state database succeeds (``meta`` row
+  ``healthz``): a read-only file system, a full disk or a lock that never clears fails it;
+- ``model``: the classifier is loaded and has a version.
+
+``assess`` is pure (probe results and times in, verdict out); ``HealthCheck`` gathers the
+facts from the running service. The JSON never contains secrets or paths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from monitor.core.errors import MonitorError
+from monitor.ops.web import Request, Response
+
+STALE_INTERVALS = 3  # cycles missed before the service is unhealthy
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    ok: bool
+    checks: dict[str, Check]
+    last_cycle: datetime | None
+
+    def to_json(self) -> bytes:
+        body: dict[str, Any] = {
+            "status": "ok" if self.ok else "unhealthy",
+            "last_cycle": self.last_cycle.isoformat() if self.last_cycle else None,
+            "checks": {n: {"ok": c.ok, "detail": c.detail} for n, c in self.checks.items()},
+        }
+        return json.dumps(body, sort_keys=True).encode() + b"\n"
+
+
+def cycle_check(
+    now: datetime, started: datetime | None, last_cycle: datetime | None, tick: float
+) -> Check:
+    """Pure: fresh when the last cycle (or the start) is within ``STALE_INTERVALS`` ticks."""
+    limit = STALE_INTERVALS * tick
+    reference = last_cycle or started
+    if reference is None:
+        return Check(False, "service not started")
+    age = (now - reference).total_seconds()
+    what = "last cycle" if last_cycle else "no cycle yet; started"
+    if age > limit:
+        return Check(False, f"{what} {age:.0f}s ago (limit {limit:.0f}s = 3 intervals)")
+    return Check(True, f"{what} {age:.0f}s ago")
+
+
+def assess(checks: dict[str, Check], last_cycle: datetime | None) -> HealthReport:
+    """Pure: healthy only when every check passed."""
+    return HealthReport(all(c.ok for c in checks.values()), checks, last_cycle)
+
+
+class HealthCheck:
+    """Gathers the facts for ``/healthz`` from the service, the store and the scorer."""
+
+    def __init__(
+        self,
+        service: Any,  # monitor.service.Service: .running, .started_at, .last_cycle, .tick
+        write_probe: Callable[[datetime], None],
+        scorer: Any,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.service, self.write_probe = service, write_probe
+        self.scorer, self.clock = scorer, clock
+
+    def report(self) -> HealthReport:
+        now = self.clock()
+        last = self.service.last_cycle.finished if self.service.last_cycle else None
+        running = bool(self.service.running)
+        checks = {
+            "scheduler": Check(running, "running" if running else "not running"),
+            "last_cycle": cycle_check(now, self.service.started_at, last, self.service.tick),
+            "database": self._database(now),
+            "model": self._model(),
+        }
+        return assess(checks, last)
+
+    def handle(self, request: Request) -> Response:
+        report = self.report()
+        return Response(200 if report.ok else 503, report.to_json(), "application/json")
+
+    def _database(self, now: datetime) -> Check:
+        try:
+            self.write_probe(now)
+        except MonitorError as exc:
+            return Check(False, _first_line(exc))
+        return Check(True, "writable")
+
+    def _model(self) -> Check:
+        if self.scorer is None:
+            return Check(False, "no classifier loaded")
+        try:
+            version = str(self.scorer.model_version)
+        except MonitorError as exc:
+            return Check(False, _first_line(exc))
+        return Check(bool(version), f"version {version}" if version else "no version")
+
+
+def _first_line(exc: Exception) -> str:
+    """The error without the database path (paths tell an outsider about the host)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.rsplit(": ", 1)[-1][:200]

@@ -1,0 +1,3 @@
+"""``Article`` -> ``Scored`` with the active model; the model registry (promotion, rollback,
+retraining).
+"""

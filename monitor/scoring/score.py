@@ -1,0 +1,100 @@
+"""Scoring stage: articles -> ``Scored`` with a model.
+
+``ModelScorer`` serves one fixed ``ModelArtifact``; ``RegistryScorer`` serves the
+registry's active model (``monitor.scoring.registry``), reloaded without a restart when
+another model is promoted or rolled back. Choosing and opening them is wiring
+(``monitor.bootstrap.build_scorer``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from classifiers.artifact import ModelArtifact
+from monitor.core.errors import ModelError
+from monitor.core.logs import log_event
+from monitor.core.records import Article, Scored
+from state.labels import LabelStore
+
+log = logging.getLogger("monitor.score")
+
+
+class ModelScorer:
+    """``ScorerPort`` over a ``ModelArtifact``; ``threshold`` overrides the model's own."""
+
+    def __init__(self, artifact: ModelArtifact, threshold: float | None = None) -> None:
+        self.artifact = artifact
+        self.threshold = artifact.metadata.threshold if threshold is None else threshold
+
+    @property
+    def model_version(self) -> str:
+        return self.artifact.metadata.version
+
+    def score(self, articles: Sequence[Article]) -> list[Scored]:
+        if not articles:
+            return []
+        predictions = self.artifact.predict([(a.title, a.text) for a in articles])
+        return [
+            Scored(
+                article=article,
+                score=float(p.score),
+                is_ban=float(p.score) >= self.threshold,
+                why=tuple(p.why),
+                model_version=self.model_version,
+            )
+            for article, p in zip(articles, predictions, strict=True)
+        ]
+
+
+class RegistryScorer:
+    """``ScorerPort`` serving the registry's active model, reloaded when it changes."""
+
+    def __init__(
+        self, active: Callable[[], tuple[str, Path] | None], threshold: float | None = None
+    ) -> None:
+        self._active = active
+        self._threshold = threshold
+        self._lock = threading.Lock()
+        self._scorer: ModelScorer | None = None
+        self._refresh()
+
+    @property
+    def model_version(self) -> str:
+        return self._current().model_version
+
+    @property
+    def artifact(self) -> ModelArtifact:
+        return self._current().artifact
+
+    def score(self, articles: Sequence[Article]) -> list[Scored]:
+        return self._current().score(articles)
+
+    def _current(self) -> ModelScorer:
+        self._refresh()
+        assert self._scorer is not None
+        return self._scorer
+
+    def _refresh(self) -> None:
+        with self._lock:
+            found = self._active()
+            if found is None or (self._scorer and self._scorer.model_version == found[0]):
+                return
+            try:
+                self._scorer = ModelScorer(ModelArtifact.load(found[1]), self._threshold)
+            except ModelError as exc:
+                if self._scorer is None:
+                    raise
+                log_event(log, "model_reload_failed", logging.ERROR, error=str(exc))
+                return
+            log_event(log, "model_loaded", version=self._scorer.model_version)
+
+
+def active_lookup(store: LabelStore) -> Callable[[], tuple[str, Path] | None]:
+    def lookup() -> tuple[str, Path] | None:
+        record = store.active_model()
+        return (record.version, Path(record.path)) if record else None
+
+    return lookup

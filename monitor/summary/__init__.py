@@ -1,0 +1,1 @@
+"""``Scored`` -> ``Summary``: the facts of a ban (who, which app, where, scope, when). Pure."""
