@@ -1,0 +1,334 @@
+"""The meaning of a headline: who acts, on what, and whether it happened (pure, regex only).
+
+``analyse(title, text)`` reads the headline (the title, else the first sentence of
+the text) and returns a ``Meaning``:
+
+- ``actor``: state | court | legislature | regulator | public_body | platform | person | unknown
+  (the subject before the ban verb; a passive "X banned in <place>" is the state);
+- ``target``: app | person | content | website | device | unknown (the first object
+  after the ban verb: "bans TikTok on government phones" is an app);
+- ``modality``: done | decided | signed | ordered | proposed | considering | threatened |
+  planned | lifted | overturned | denied | opinion | none (none: no ban verb at all);
+- ``main_clause``: the ban verb is in the headline's main clause, not after "as", "after",
+  "amid", "despite"... ("Users flock to VPNs as Iran blocks WhatsApp" is not);
+- ``verb``, ``actor_words``, ``apps``: the words found, for the plain-words "why".
+
+``meaning_tokens`` turns a Meaning into marker words (``mx_...``) that the model reads
+as features, with the crosses a linear model cannot form by itself ("authority acts on
+an app, and it happened"). Used by ``classifiers.text`` (model features) and by the
+summary stage (the alert's "why"). Accuracy per field is pinned by a test on
+``training/meaning/headlines.jsonl``. Imports only ``classifiers.vocab``; about 0.1 ms
+per headline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifiers.vocab import APP_MARK, PLACE_MARK, mark_entities
+
+ACTORS = ("state", "court", "legislature", "regulator", "public_body", "platform", "person")
+TARGETS = ("app", "person", "content", "website", "device")
+MODALITIES = (
+    "done", "decided", "signed", "ordered", "proposed", "considering", "threatened",
+    "planned", "lifted", "overturned", "denied", "opinion", "none",
+)  # fmt: skip
+AUTHORITIES = frozenset({"state", "court", "legislature", "regulator", "public_body"})
+HAPPENED = frozenset({"done", "decided", "signed", "ordered"})
+TOKEN_PREFIX = "mx_"
+HEADLINE_CHARS = 300
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(A-Z0-9])")
+_VERB = re.compile(
+    r"\b(?:ban(?:s|ned|ning)?|block(?:s|ed|ing)?|suspend(?:s|ed|ing)?|"
+    r"restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|outlaw(?:s|ed|ing)?|bar(?:s|red|ring)?|"
+    r"forbid(?:s|den|ding)?|blacklist(?:s|ed|ing)?|censor(?:s|ed|ing)?|"
+    r"shut(?:s|ting)? (?:down|off)|cut(?:s|ting)? (?:off )?access|"
+    r"(?:deletes?|deleted|removes?|removed|purges?|purged) " + APP_MARK + r"|"
+    r"switch(?:es|ed)? off|pull(?:s|ed)? the plug|first to block)\b"
+)
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("lifted", r"\b(?:lift(?:s|ed|ing)?|unban\w*|unblock\w*|restor\w*|reinstat\w*|"
+         r"end(?:s|ed)? (?:its |the |a )?ban|revok\w+ (?:its |the |a )?ban|back online|"
+         r"reverses? (?:its |the )?ban|allow\w* \S+ (?:\S+ )?(?:back|again)|resum\w*)\b"),
+        ("overturned", r"\b(?:overturn\w*|strikes? down|struck down|quash\w*|annul\w*|"
+         r"invalidat\w*|unconstitutional|rules? against|(?:halt|block|suspend|freez|paus|"
+         r"stay)\w* (?:\S+ ){0,5}ban\b)"),
+        ("denied", r"\b(?:den(?:y|ies|ied)|rules? out|ruled out|no plans?|not (?:going )?to "
+         r"(?:ban|block)|won'?t|will not|refus\w+ to|rejects?|rejected|dismiss\w*)\b"),
+        ("opinion", r"(?:\?$|^(?:why|how|what|opinion|analysis|explainer|explained|is|are|"
+         r"can|should|does|do|inside|the case)\b|\b(?:should|shouldn'?t|cannot|can'?t|op-ed|"
+         r"opinion|explainer|explained|analysis|what to know|here'?s|everything you|"
+         r"the case (?:for|against)|lessons?|a look at|spread of|wave of)\b)"),
+        ("signed", r"\b(?:signs?|signed|signing|into law)\b"),
+        ("decided", r"\b(?:pass(?:es|ed)?|approv\w*|adopt\w*|vot\w+ (?:to|for)|enact\w*)\b"),
+        ("threatened", r"\b(?:threat\w*|warn\w*|could|may|might|ultimatum|faces? (?:a )?"
+         r"(?:possible |potential )?ban|risks?|or face|or be (?:banned|blocked))\b"),
+        ("considering", r"\b(?:consider\w*|weigh\w*|mull\w*|looking (?:at|into)|look into|"
+         r"explor\w*|stud(?:y|ies|ying)|review\w*|debat\w*|eye(?:s|ing)?|discuss\w*|"
+         r"examin\w*|assess\w*|probe|investigat\w*)\b"),
+        ("proposed", r"\b(?:propos\w*|bill|seeks?|sought|calls? for|call\w* to|urg\w*|"
+         r"push\w*|draft\w*|introduc\w*|petition\w*|wants? to|demand\w*|motion|"
+         r"lawmakers? (?:aim|move))\b"),
+        ("planned", r"\b(?:plans?|planned|planning|intends?|aims? to|prepar\w* to|"
+         r"looks? to|about to|soon)\b"),
+        ("ordered", r"\b(?:order\w*|direct(?:s|ed)|instruct\w*|tells? \S+ (?:\S+ )?to|"
+         r"mandat\w*|injunction)\b"),
+        ("decided", r"\b(?:to (?:ban|block|bar|suspend|restrict|prohibit|outlaw)|will "
+         r"(?:ban|block|bar|suspend|restrict)|vot\w+ to|vote|pass(?:es|ed)?|approv\w*|"
+         r"adopt\w*|decid\w*|decision|announc\w*|agree\w* to|enact\w*|takes? effect|"
+         r"comes? into force|from (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+         r"sunday|january|february|march|april|may|june|july|august|september|october|"
+         r"november|december|next))\b"),
+    )
+)  # fmt: skip
+_PROPOSAL_NOUNS = re.compile(r"\b(?:bill|proposal|motion|petition|draft)\b")
+_ACTOR_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("court", r"\b(?:courts?|judges?|justices?|tribunal|magistrates?|moraes|judiciary|"
+         r"prosecutors?)\b"),
+        ("legislature", r"\b(?:parliament\w*|senat\w+|congress\w*|lawmakers?|legislat\w+|"
+         r"assembly|duma|mps|house(?! of commons staff)(?<!white house)|knesset|majlis|"
+         r"rada|lok sabha|diet)\b"),
+        ("regulator", r"\b(?:regulators?|regulatory|watchdog|commission|authority|ofcom|fcc|"
+         r"pta|btrc|roskomnadzor|kominfo|komdigi|trai|mcmc|ntc|nca|cnil|garante|ico|"
+         r"data protection|telecoms?|telecommunications?|communications? (?:authority|"
+         r"ministry)|privacy)\b"),
+        ("public_body", r"\b(?:army|navy|military|pentagon|armed forces|air force|marines|"
+         r"police|universit\w+|schools?|college|district|councils?|hospital|nhs|"
+         r"department of defen[cs]e|soldiers|troops|bbc|library|libraries|airport)\b"),
+        ("state", r"\b(?:govern\w+|govt|minist\w+|president|premier|prime minister|pm|"
+         r"state|states|authorities|officials|administration|kremlin|white house|cabinet|"
+         r"junta|regime|city|province|agenc\w+|department|federal|emirate|kingdom|republic|"
+         r"trump|biden|modi|putin|erdogan|erdoğan|lukashenko|maduro|xi|beijing|tehran|"
+         r"moscow|washington|delhi|new delhi|ankara|kabul|taliban|country|countries|nation|"
+         r"nations|" + PLACE_MARK + r")\b"),
+        ("platform", r"\b(?:" + APP_MARK + r"|company|companies|firm|platforms?|apple|"
+         r"microsoft|amazon|meta|alphabet|openai|valve|steam|store|stores|x corp|"
+         r"bytedance|tencent|startup|tech giant|social network|youtube|google|spotify|"
+         r"twitch|musk'?s)\b"),
+        ("person", r"\b(?:musk|user|users|man|woman|activists?|students?|parents?|ceo|"
+         r"founder|influencers?|streamers?|rapper|star|actor|singer|player|athlete|"
+         r"journalists?|critics?|blogger|he|she|they|voters|teens?|kids|mother|father)\b"),
+    )
+)  # fmt: skip
+_TARGET_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("app", r"\b(?:" + APP_MARK + r"|apps?|chatbots?|platforms?|services?|messaging|"
+         r"messengers?|social (?:media|networks?)|vpns?|games?|social networking|"
+         r"video-sharing|online (?:game|service|platform)s?|ai|internet|e-commerce)\b"),
+        ("person", r"\b(?:accounts?|users?|him|her|them|journalists?|activists?|critics?|"
+         r"president|trump|musk|influencers?|people|rapper|player|athletes?|"
+         r"opposition|politicians?|candidates?|bloggers?|lawmakers?|handles?|profiles?)\b"),
+        ("content", r"\b(?:posts?|links?|videos?|clips?|content|tweets?|ads?|adverts?\w*|"
+         r"articles?|news|stor(?:y|ies)|songs?|films?|movies?|books?|hashtags?|pages?|"
+         r"channels?|images?|photos?|memes?|messages|broadcasts?|programmes?|shows?|"
+         r"reports?|coverage|media|outlets?)\b"),
+        ("website", r"\b(?:websites?|web ?sites?|sites?|domains?|portals?|web pages?|urls?|"
+         r"blogs?|outlets?)\b"),
+        ("device", r"\b(?:phones?|devices?|handsets?|smartphones?|iphones?|equipment|"
+         r"routers?|drones?|laptops?|chips?|cameras?|computers?|hardware|huawei|zte|"
+         r"kaspersky lab products)\b"),
+    )
+)  # fmt: skip
+_SUBORDINATE = re.compile(
+    r"\b(?:after|as|despite|while|amid|following|since|when|because|who|which|that|if|"
+    r"though|although|before|until|unless|whether|over fears)\b|[:\"“]"
+)
+_PASSIVE_BY = re.compile(r"\bby (?:the )?(.{0,60})")
+_PASSIVE_IN = re.compile(r"\b(?:in|across) (?:\S+ ){0,2}\S* ?" + PLACE_MARK)
+_PASSIVE_AFTER = re.compile(
+    r"^\s*(?:$|in|by|across|nationwide|from|for|after|over|amid|as|until|on|at)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What one headline says (see the module docstring); unknown fields are "unknown"."""
+
+    actor: str = "unknown"
+    target: str = "unknown"
+    modality: str = "none"
+    main_clause: bool = False
+    verb: str = ""
+    actor_words: str = ""
+    apps: tuple[str, ...] = ()
+
+    @property
+    def authority_acts_on_app(self) -> bool:
+        return self.actor in AUTHORITIES and self.target == "app"
+
+
+def headline_of(title: str, text: str) -> str:
+    """The title, else the first sentence of ``text`` (at most ``HEADLINE_CHARS``)."""
+    head = " ".join(title.split())
+    if not head:
+        body = " ".join(text.split())[: HEADLINE_CHARS * 2]
+        match = _SENTENCE_END.search(body)
+        head = body[: match.start()] if match else body
+    return head[:HEADLINE_CHARS]
+
+
+def analyse(title: str, text: str = "") -> Meaning:
+    """The ``Meaning`` of an item's headline (unmarked text; names are marked here)."""
+    return analyse_marked(mark_entities(headline_of(title, text)))
+
+
+def analyse_marked(headline: str) -> Meaning:
+    """The ``Meaning`` of a headline already passed through ``vocab.mark_entities``."""
+    low = headline.lower().strip()
+    apps = _apps(headline)
+    verb_match = _VERB.search(low)
+    if verb_match is None:
+        modality = _modality(low, has_verb=False)
+        return Meaning(modality=modality, apps=apps, actor=_actor(low)[0])
+    start, end = verb_match.span()
+    before, after = low[:start], low[end:]
+    actor, words = _actor(before)
+    if _is_passive(verb_match.group(), before, after, actor):
+        actor, words = _passive_actor(after)
+    target = _target(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"
+    if target == "unknown":
+        target = _target(before)  # "TikTok banned in Nepal": the object came first
+    return Meaning(
+        actor=actor,
+        target=target,
+        modality=_modality(low, has_verb=True),
+        main_clause=_SUBORDINATE.search(before) is None,
+        verb=_clean(verb_match.group()),
+        actor_words=words,
+        apps=apps,
+    )
+
+
+def meaning_tokens(meaning: Meaning) -> str:
+    """Marker words for the model: kinds, their crosses, and the main-clause flag."""
+    a, t, m = meaning.actor, meaning.target, meaning.modality
+    authority = "auth" if a in AUTHORITIES else a
+    happened = "yes" if m in HAPPENED else "no"
+    main = "main" if meaning.main_clause else "sub"
+    words = [
+        f"a_{a}", f"t_{t}", f"m_{m}", f"c_{main}", f"at_{authority}_{t}",
+        f"tm_{t}_{happened}", f"atm_{authority}_{t}_{happened}",
+        f"atmc_{authority}_{t}_{happened}_{main}",
+    ]  # fmt: skip
+    return " ".join(TOKEN_PREFIX + w for w in words)
+
+
+def plain_why(meaning: Meaning) -> tuple[str, ...]:
+    """The meaning in plain words for an alert: who, what they did, to what, and its status."""
+    if meaning.modality == "none":
+        return ()
+    parts = []
+    if meaning.actor != "unknown":
+        who = _clean(meaning.actor_words) or meaning.actor.replace("_", " ")
+        parts.append(f"actor: {who} ({_ACTOR_PLAIN[meaning.actor]})")
+    parts.append(f"action: {meaning.verb}")
+    if meaning.apps and meaning.target == "app":
+        parts.append("app: " + ", ".join(meaning.apps))
+    elif meaning.target != "unknown":
+        parts.append(f"target: {_TARGET_PLAIN[meaning.target]}")
+    parts.append(f"status: {_MODALITY_PLAIN[meaning.modality]}")
+    return tuple(parts)
+
+
+_ACTOR_PLAIN = {
+    "state": "government", "court": "court", "legislature": "legislature",
+    "regulator": "regulator", "public_body": "public body", "platform": "company",
+    "person": "person", "unknown": "unknown",
+}  # fmt: skip
+_TARGET_PLAIN = {
+    "app": "an app or online service", "person": "a person or account",
+    "content": "posts, links or content", "website": "a website", "device": "devices",
+}  # fmt: skip
+_MODALITY_PLAIN = {
+    "done": "done", "decided": "decided or announced", "signed": "signed into law",
+    "ordered": "ordered", "proposed": "only proposed", "considering": "only considered",
+    "threatened": "only threatened", "planned": "only planned", "lifted": "lifted",
+    "overturned": "overturned or blocked by a court", "denied": "denied",
+    "opinion": "opinion or explainer", "none": "no ban stated",
+}  # fmt: skip
+
+
+def _modality(low: str, *, has_verb: bool) -> str:
+    for name, pattern in _CUES:
+        if pattern.search(low):
+            if name == "opinion" and not has_verb and not low.endswith("?"):
+                continue
+            return name
+    if _PROPOSAL_NOUNS.search(low):
+        return "proposed"
+    return "done" if has_verb else "none"
+
+
+def _actor(before: str) -> tuple[str, str]:
+    """The kind of the subject: the authority word nearest the verb, else a company or person."""
+    clause = _SUBORDINATE.split(before)[-1] if before else ""
+    for text in (clause, before):
+        found: dict[str, int] = {}
+        for name, pattern in _ACTOR_WORDS:
+            ends = [m.end() for m in pattern.finditer(text)]
+            if ends:
+                found[name] = ends[-1]
+        for group in (AUTHORITIES, {"platform"}, {"person"}):
+            kinds = [k for k in found if k in group]
+            if kinds:
+                kind = max(kinds, key=lambda k: found[k])
+                return kind, _subject_words(text[: found[kind]])
+    return "unknown", ""
+
+
+def _is_passive(verb: str, before: str, after: str, actor: str) -> bool:
+    """ "TikTok banned in Nepal", "X is blocked": a participle with no authority before it."""
+    if actor in AUTHORITIES or not verb.endswith(("ed", "en", "down", "off")):
+        return False
+    return actor == "unknown" or bool(_PASSIVE_AFTER.match(after))
+
+
+def _passive_actor(after: str) -> tuple[str, str]:
+    by = _PASSIVE_BY.search(after)
+    if by:
+        kind, words = _actor(by.group(1))
+        if kind != "unknown":
+            return kind, words
+    if _PASSIVE_IN.search(after):
+        return "state", ""
+    return "unknown", ""
+
+
+def _target(after: str) -> str:
+    best: tuple[int, str] | None = None
+    for name, pattern in _TARGET_WORDS:
+        match = pattern.search(after)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), name)
+    return best[1] if best else "unknown"
+
+
+def _subject_words(text: str) -> str:
+    """The last few words up to the actor word, from its noun phrase ("Brazil's top court")."""
+    words = _clean(text).split()[-5:]
+    while words and words[0] in _NOT_SUBJECT:
+        words = words[1:]
+    return " ".join(words)
+
+
+_NOT_SUBJECT = frozenset(
+    ("the", "a", "an", "to", "of", "and", "or", "in", "on", "for", "by", "as", "with",
+     "after", "amid", "over", "says", "said", "why", "how")
+)  # fmt: skip
+
+
+def _apps(marked: str) -> tuple[str, ...]:
+    found = re.findall(re.escape(APP_MARK) + r" ([^\s,;:.?!]+(?: [A-Z][\w]*)?)", marked)
+    return tuple(dict.fromkeys(name.strip("'’s") or name for name in found))
+
+
+def _clean(text: str) -> str:
+    text = text.replace(APP_MARK, " ").replace(PLACE_MARK, " ")
+    return " ".join(text.split()).strip(" ,;:-–—'\"")
