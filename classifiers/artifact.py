@@ -36,6 +36,7 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from classifiers.meaning import analyse, plain_why
 from classifiers.pipeline import (
     SKOPS_TRUSTED_TYPES,
     ban_probabilities,
@@ -67,7 +68,8 @@ class ModelMetadata:
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """One item's verdict: calibrated P(ban), the threshold decision and the top terms."""
+    """One item's verdict: calibrated P(ban), the threshold decision and the "why": the
+    headline's meaning in plain words, then the top model terms (``explain``)."""
 
     score: float
     is_ban: bool
@@ -121,11 +123,11 @@ class ModelArtifact:
         texts = [document_text(title, text) for title, text in docs]
         features = self.pipeline.named_steps["features"].transform(texts)
         scores = ban_probabilities(self.pipeline, features)
-        why = top_terms(features, self._coefficients, self._names, top_k)
+        terms = top_terms(features, self._coefficients, self._names, top_k)
         threshold = self.metadata.threshold
         return [
-            Prediction(score=float(s), is_ban=bool(s >= threshold), why=w)
-            for s, w in zip(scores, why, strict=True)
+            Prediction(score=float(s), is_ban=bool(s >= threshold), why=explain(doc, w))
+            for doc, s, w in zip(docs, scores, terms, strict=True)
         ]
 
     def scores(self, docs: Sequence[tuple[str, str]]) -> np.ndarray:
@@ -163,6 +165,12 @@ class ModelArtifact:
         if hashlib.sha256(pipeline_bytes).hexdigest() != digest:
             raise ModelError(f"model {path} is corrupted: pipeline checksum mismatch")
         return cls(_load_pipeline(pipeline_bytes, path), metadata)
+
+
+def explain(doc: tuple[str, str], terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The plain-words "why": the headline's meaning (actor, action, app, status), then
+    the strongest model terms, quoted."""
+    return plain_why(analyse(*doc)) + tuple(f'"{term}"' for term in terms)
 
 
 def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:

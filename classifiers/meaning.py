@@ -40,6 +40,11 @@ TOKEN_PREFIX = "mx_"
 HEADLINE_CHARS = 300
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(A-Z0-9])")
+# "U.S. President", "Gov. Abbott": a full stop after these does not end a sentence.
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gov|Sen|Rep|Gen|Col|Lt|Jan|Feb|Aug|Sept?|Oct|Nov|Dec|"
+    r"Inc|Co|Corp|Ltd|No|vs|etc|approx))\.$"
+)
 _VERB = re.compile(
     r"\b(?:ban(?:s|ned|ning)?|block(?:s|ed|ing)?|suspend(?:s|ed|ing)?|"
     r"restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|outlaw(?:s|ed|ing)?|bar(?:s|red|ring)?|"
@@ -51,21 +56,25 @@ _VERB = re.compile(
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("lifted", r"\b(?:lift(?:s|ed|ing)?|unban\w*|unblock\w*|restor\w*|reinstat\w*|"
+        ("lifted", r"\b(?:lift(?:s|ed|ing)?|remov\w* (?:a|the|its) (?:block|ban)|delay\w*|"
+         r"postpon\w*|reprieve|extends? (?:the )?deadline|unban\w*|unblock\w*|restor\w*|"
+         r"reinstat\w*|"
          r"end(?:s|ed)? (?:its |the |a )?ban|revok\w+ (?:its |the |a )?ban|back online|"
          r"reverses? (?:its |the )?ban|allow\w* \S+ (?:\S+ )?(?:back|again)|resum\w*)\b"),
         ("overturned", r"\b(?:overturn\w*|strikes? down|struck down|quash\w*|annul\w*|"
          r"invalidat\w*|unconstitutional|rules? against|(?:halt|block|suspend|freez|paus|"
-         r"stay)\w* (?:\S+ ){0,5}ban\b)"),
+         r"stay)\w* (?:\S+ ){0,5}(?:ban|order|law|rule|department|government|administration|"
+         r"decision|ministry|enforcement)\b)"),
         ("denied", r"\b(?:den(?:y|ies|ied)|rules? out|ruled out|no plans?|not (?:going )?to "
          r"(?:ban|block)|won'?t|will not|refus\w+ to|rejects?|rejected|dismiss\w*)\b"),
         ("opinion", r"(?:\?$|^(?:why|how|what|opinion|analysis|explainer|explained|is|are|"
          r"can|should|does|do|inside|the case)\b|\b(?:should|shouldn'?t|cannot|can'?t|op-ed|"
          r"opinion|explainer|explained|analysis|what to know|here'?s|everything you|"
-         r"the case (?:for|against)|lessons?|a look at|spread of|wave of)\b)"),
+         r"the case (?:for|against)|a look at)\b)"),
         ("signed", r"\b(?:signs?|signed|signing|into law)\b"),
         ("decided", r"\b(?:pass(?:es|ed)?|approv\w*|adopt\w*|vot\w+ (?:to|for)|enact\w*)\b"),
-        ("threatened", r"\b(?:threat\w*|warn\w*|could|may|might|ultimatum|faces? (?:a )?"
+        ("threatened", r"\b(?:threat\w*|sues?|sued|lawsuit|fines?|fined|warn\w*|could|may|"
+         r"might|ultimatum|faces? (?:a )?"
          r"(?:possible |potential )?ban|risks?|or face|or be (?:banned|blocked))\b"),
         ("considering", r"\b(?:consider\w*|weigh\w*|mull\w*|looking (?:at|into)|look into|"
          r"explor\w*|stud(?:y|ies|ying)|review\w*|debat\w*|eye(?:s|ing)?|discuss\w*|"
@@ -121,14 +130,16 @@ _TARGET_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("app", r"\b(?:" + APP_MARK + r"|apps?|chatbots?|platforms?|services?|messaging|"
          r"messengers?|social (?:media|networks?)|vpns?|games?|social networking|"
-         r"video-sharing|online (?:game|service|platform)s?|ai|internet|e-commerce)\b"),
-        ("person", r"\b(?:accounts?|users?|him|her|them|journalists?|activists?|critics?|"
+         r"video-sharing|online (?:game|service|platform)s?|ai|e-commerce)\b"),
+        ("person", r"\b(?:accounts?|users?(?![- ]generated)|him|her|them|journalists?|"
+         r"activists?|critics?|"
          r"president|trump|musk|influencers?|people|rapper|player|athletes?|"
          r"opposition|politicians?|candidates?|bloggers?|lawmakers?|handles?|profiles?)\b"),
         ("content", r"\b(?:posts?|links?|videos?|clips?|content|tweets?|ads?|adverts?\w*|"
          r"articles?|news|stor(?:y|ies)|songs?|films?|movies?|books?|hashtags?|pages?|"
          r"channels?|images?|photos?|memes?|messages|broadcasts?|programmes?|shows?|"
-         r"reports?|coverage|media|outlets?)\b"),
+         r"reports?|coverage|media|outlets?|mentions|searches|search results|keywords|"
+         r"comments|advertising|advertisements)\b"),
         ("website", r"\b(?:websites?|web ?sites?|sites?|domains?|portals?|web pages?|urls?|"
          r"blogs?|outlets?)\b"),
         ("device", r"\b(?:phones?|devices?|handsets?|smartphones?|iphones?|equipment|"
@@ -138,7 +149,12 @@ _TARGET_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\b(?:after|as|despite|while|amid|following|since|when|because|who|which|that|if|"
-    r"though|although|before|until|unless|whether|over fears)\b|[:\"“]"
+    r"though|although|before|until|unless|whether|over|against|protests?|"
+    r"protesters|spread of|wave of)\b|[:\"“;]"
+)
+_MINORS = re.compile(
+    r"\b(?:under[- ](?:the age of )?1\d|minors|children|kids|teens|teenagers|under-1\d\w*|"
+    r"age (?:limit|verification|restrictions?|checks?))\b"
 )
 _PASSIVE_BY = re.compile(r"\bby (?:the )?(.{0,60})")
 _PASSIVE_IN = re.compile(r"\b(?:in|across) (?:\S+ ){0,2}\S* ?" + PLACE_MARK)
@@ -158,6 +174,7 @@ class Meaning:
     verb: str = ""
     actor_words: str = ""
     apps: tuple[str, ...] = ()
+    minors: bool = False  # an age limit ("under 16", "children"): a borderline kind of law
 
     @property
     def authority_acts_on_app(self) -> bool:
@@ -169,9 +186,20 @@ def headline_of(title: str, text: str) -> str:
     head = " ".join(title.split())
     if not head:
         body = " ".join(text.split())[: HEADLINE_CHARS * 2]
-        match = _SENTENCE_END.search(body)
-        head = body[: match.start()] if match else body
+        end = first_sentence_end(body, len(body))
+        head = body[: end[0]] if end else body
     return head[:HEADLINE_CHARS]
+
+
+def first_sentence_end(body: str, limit: int) -> tuple[int, int] | None:
+    """(end of the first sentence, start of the next) within ``limit``; None if none.
+
+    A full stop after an initial or a common abbreviation ("U.S.", "Gov.") is skipped.
+    """
+    for match in _SENTENCE_END.finditer(body, 0, limit):
+        if not _ABBREVIATION.search(body, max(0, match.start() - 6), match.start()):
+            return match.start(), match.end()
+    return None
 
 
 def analyse(title: str, text: str = "") -> Meaning:
@@ -179,17 +207,27 @@ def analyse(title: str, text: str = "") -> Meaning:
     return analyse_marked(mark_entities(headline_of(title, text)))
 
 
-def analyse_marked(headline: str) -> Meaning:
-    """The ``Meaning`` of a headline already passed through ``vocab.mark_entities``."""
+def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
+    """The ``Meaning`` of a headline already passed through ``vocab.mark_entities``.
+
+    ``verbless`` False: a headline without a ban verb (most news) is ``Meaning()`` at
+    once, the fast path the model's features take (a few microseconds per item).
+    """
     low = headline.lower().strip()
-    apps = _apps(headline)
     verb_match = _VERB.search(low)
     if verb_match is None:
+        if not verbless:
+            return Meaning()
         modality = _modality(low, has_verb=False)
-        return Meaning(modality=modality, apps=apps, actor=_actor(low)[0])
+        actor = _actor(low, authority_first=True)[0]
+        return Meaning(modality=modality, apps=_apps(headline), actor=actor)
+    apps = _apps(headline)
     start, end = verb_match.span()
     before, after = low[:start], low[end:]
-    actor, words = _actor(before)
+    subject = before
+    if verb_match.group() in ("ban", "block"):  # a noun: "a TikTok ban", not its subject
+        subject = _TRAILING_APP.sub("", before)
+    actor, words = _actor(subject)
     if _is_passive(verb_match.group(), before, after, actor):
         actor, words = _passive_actor(after)
     target = _target(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"
@@ -198,11 +236,12 @@ def analyse_marked(headline: str) -> Meaning:
     return Meaning(
         actor=actor,
         target=target,
-        modality=_modality(low, has_verb=True),
+        modality=_modality(low[:end] + _until_subordinate(after), has_verb=True),
         main_clause=_SUBORDINATE.search(before) is None,
         verb=_clean(verb_match.group()),
         actor_words=words,
         apps=apps,
+        minors=_MINORS.search(low) is not None,
     )
 
 
@@ -216,7 +255,7 @@ def meaning_tokens(meaning: Meaning) -> str:
         f"a_{a}", f"t_{t}", f"m_{m}", f"c_{main}", f"at_{authority}_{t}",
         f"tm_{t}_{happened}", f"atm_{authority}_{t}_{happened}",
         f"atmc_{authority}_{t}_{happened}_{main}",
-    ]  # fmt: skip
+    ] + (["minors"] if meaning.minors else [])  # fmt: skip
     return " ".join(TOKEN_PREFIX + w for w in words)
 
 
@@ -255,6 +294,11 @@ _MODALITY_PLAIN = {
 }  # fmt: skip
 
 
+def _until_subordinate(after: str) -> str:
+    match = _SUBORDINATE.search(after)
+    return after[: match.start()] if match else after
+
+
 def _modality(low: str, *, has_verb: bool) -> str:
     for name, pattern in _CUES:
         if pattern.search(low):
@@ -266,21 +310,28 @@ def _modality(low: str, *, has_verb: bool) -> str:
     return "done" if has_verb else "none"
 
 
-def _actor(before: str) -> tuple[str, str]:
-    """The kind of the subject: the authority word nearest the verb, else a company or person."""
+def _actor(before: str, *, authority_first: bool = False) -> tuple[str, str]:
+    """The kind of the subject: the actor word nearest the verb, in the last clause, before
+    any "orders"/"tells" (what follows those is their object: "judge orders X blocked")."""
     clause = _SUBORDINATE.split(before)[-1] if before else ""
     for text in (clause, before):
+        text = _OBJECT_FOLLOWS.split(text, maxsplit=1)[0]
         found: dict[str, int] = {}
         for name, pattern in _ACTOR_WORDS:
             ends = [m.end() for m in pattern.finditer(text)]
             if ends:
                 found[name] = ends[-1]
-        for group in (AUTHORITIES, {"platform"}, {"person"}):
-            kinds = [k for k in found if k in group]
-            if kinds:
-                kind = max(kinds, key=lambda k: found[k])
-                return kind, _subject_words(text[: found[kind]])
+        if found:
+            kind = max(found, key=lambda k: (k in AUTHORITIES and authority_first, found[k]))
+            return kind, _subject_words(text[: found[kind]])
     return "unknown", ""
+
+
+_TRAILING_APP = re.compile(re.escape(APP_MARK) + r" \S+(?: \S+)?\s*$")
+_OBJECT_FOLLOWS = re.compile(
+    r"\b(?:orders?|ordered|ordering|tells?|told|asks?|asked|forces?|forced|directs?|"
+    r"directed|urges?|urged|instructs?|instructed|requires?|required)\b"
+)
 
 
 def _is_passive(verb: str, before: str, after: str, actor: str) -> bool:

@@ -60,7 +60,10 @@ SKOPS_TRUSTED_TYPES = (
 )
 
 # Apostrophes join a word to its suffix so "TikTok's" stays one token.
-_TOKEN_PATTERN = r"(?u)\b\w[\w'’]*\b"
+# The meaning marker words (classifiers.meaning, prefix "mx_") are left to their own branch.
+_TOKEN_PATTERN = r"(?u)\b(?!mx_)\w[\w'’]*\b"
+_MEANING_PATTERN = r"\bmx_\w+"
+MEANING_WEIGHT = 1.0
 
 
 def build_pipeline(kind: str = "default", random_state: int = 0) -> Pipeline:
@@ -89,7 +92,13 @@ def _features() -> FeatureUnion:
         min_df=2,
         strip_accents="unicode",
     )
-    return FeatureUnion([("words", words), ("chars", chars)])
+    meaning = TfidfVectorizer(
+        token_pattern=_MEANING_PATTERN, lowercase=False, use_idf=False, binary=True
+    )
+    return FeatureUnion(
+        [("words", words), ("chars", chars), ("meaning", meaning)],
+        transformer_weights={"words": 1.0, "chars": 1.0, "meaning": MEANING_WEIGHT},
+    )
 
 
 def _logreg(random_state: int) -> LogisticRegression:
@@ -146,8 +155,14 @@ def _row_top(matrix: sparse.csr_matrix, row: int, names: np.ndarray, top_k: int)
             break
         term = str(names[columns[position]])
         if not _only_stop_words(term):
-            terms.append(term.replace(APP_MARK, "<app>").replace(PLACE_MARK, "<place>"))
+            terms.append(plain_term(term))
     return tuple(terms)
+
+
+def plain_term(term: str) -> str:
+    """A word n-gram in plain words: the type marks become "an app" and "a place"."""
+    words = term.replace(APP_MARK, " an app ").replace(PLACE_MARK, " a place ").split()
+    return " ".join(words)
 
 
 def _only_stop_words(term: str) -> bool:

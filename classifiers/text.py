@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import re
 
+from classifiers.meaning import analyse_marked, first_sentence_end, meaning_tokens
 from classifiers.vocab import mark_entities
 
 TITLE_REPEAT = 2
 LEAD_CHARS = 1000
 
 _SPACE = re.compile(r"\s+")
-# A sentence ends at . ! ? (optionally followed by a closing quote) and whitespace.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(A-Z0-9])")
 _SEPARATORS = " .:;,-–—|"
 
 
@@ -44,7 +43,9 @@ def document_text(title: str, text: str) -> str:
     lead = _cut(body, LEAD_CHARS)
     if lead:
         parts.append(lead)
-    return mark_entities("\n".join(parts))
+    marked = mark_entities("\n".join(parts))
+    marked_headline = marked.partition("\n")[0]
+    return marked + "\n" + meaning_tokens(analyse_marked(marked_headline, verbless=False))
 
 
 def _squash(value: str) -> str:
@@ -53,10 +54,10 @@ def _squash(value: str) -> str:
 
 def _first_sentence(body: str) -> tuple[str, str]:
     """Split ``body`` after its first sentence (within the first LEAD_CHARS)."""
-    match = _SENTENCE_END.search(body, 0, LEAD_CHARS)
-    if match is None:
+    end = first_sentence_end(body, LEAD_CHARS)
+    if end is None:
         return _cut(body, LEAD_CHARS), ""
-    return body[: match.start()].strip(), body[match.end() :]
+    return body[: end[0]].strip(), body[end[1] :]
 
 
 def _cut(body: str, limit: int) -> str:

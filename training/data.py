@@ -43,6 +43,7 @@ class Example:
     text: str
     label: Label
     source_note: str = ""
+    weight: float = 1.0  # training sample weight: below 1 for weak labels (training.background)
 
 
 def load_examples(data_dir: Path | None = None) -> list[Example]:

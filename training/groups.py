@@ -16,7 +16,9 @@ chosen from them. ``event_groups`` links two examples (union-find) when
   by reading every cross-group pair above it: all were the same event).
 
 Seeds 000-002 are one syndicated story (one group); other seeds, items without
-a note and "generic" items are their own groups.
+a note, "generic" items and background items (``training.background``: notes starting
+"background") are their own groups. Background items are left out of the near-duplicate
+search (tens of thousands of them would make it quadratic in memory).
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ def event_groups(examples: Sequence[Example]) -> np.ndarray:
     for index, example in enumerate(examples):
         for key in _keys(example):
             _union(parent, index, first.setdefault(key, index))
-    for i, j in _near_duplicates(examples):
-        _union(parent, i, j)
+    ours = [i for i, e in enumerate(examples) if not e.source_note.startswith("background")]
+    for i, j in _near_duplicates([examples[i] for i in ours]):
+        _union(parent, ours[i], ours[j])
     roots = np.array([_find(parent, i) for i in range(len(examples))])
     _, first_index, numbers = np.unique(roots, return_index=True, return_inverse=True)
     return first_index[numbers]
@@ -72,7 +75,7 @@ def _keys(example: Example) -> set[str]:
     if example.id.startswith(SYNDICATED_SEEDS):
         return {"seed-syndicated"}
     note = example.source_note.strip()
-    if example.id.startswith("seed-") or not note or note.startswith("generic"):
+    if example.id.startswith("seed-") or not note or note.startswith(("generic", "background")):
         return {f"id:{example.id}"}
     return {f"note:{event_key(note)}"} | {f"sig:{s}" for s in _signatures(note)}
 

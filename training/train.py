@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 import numpy as np
 
 from classifiers.artifact import ModelArtifact
-from classifiers.pipeline import build_pipeline
 from classifiers.text import document_text
 from training.data import Example, TrainingDataError, data_sha256, trainable
 from training.evaluate import (
@@ -28,8 +27,10 @@ from training.evaluate import (
     choose_threshold,
     compute_metrics,
     cross_val_scores,
+    fit_pipeline,
     split_masks,
 )
+from training.progress import heartbeat
 
 MIN_PER_CLASS = 10  # outer 5-fold CV x inner 5-fold calibration needs this many of each
 
@@ -66,7 +67,9 @@ def train_model(
     cv = cross_validate(usable, kind=kind, seed=seed)
     docs = [document_text(e.title, e.text) for e in usable]
     labels = np.array([e.label == "ban" for e in usable], dtype=int)
-    pipeline = build_pipeline(kind, random_state=seed).fit(docs, labels)
+    weights = np.array([e.weight for e in usable], dtype=float)
+    with heartbeat(f"fitting the final model on {len(usable)} examples"):
+        pipeline = fit_pipeline(docs, labels, weights, kind, seed)
     metrics = {f"cv_{name}": value for name, value in cv.metrics.as_dict().items()}
     return ModelArtifact.from_pipeline(
         pipeline,
