@@ -51,7 +51,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“])")
 
 
 def load_items(path: Path, since: str | None, limit: int | None) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in Path(path).open(encoding="utf-8") if line.strip()]
+    with Path(path).open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
     rows = [r for r in rows if since is None or r["date"] >= since]
     rows.sort(key=lambda r: (r["date"], r["id"]))
     return rows[:limit] if limit else rows

@@ -32,6 +32,20 @@ BACKGROUND_NOTE = "background"
 HIT_NOTE = "background hit"
 
 
+def is_background(example: Example) -> bool:
+    """A weakly labelled background item (not a hand label)."""
+    return example.source_note == BACKGROUND_NOTE
+
+
+def training_examples(data_dir: Path | None = None) -> list[Example]:
+    """Our labelled data plus, for the shipped data (``data_dir`` None), the shared
+    background examples when ../shared holds them."""
+    from training.data import load_examples
+
+    shared = load_shared_examples() if data_dir is None else []
+    return load_examples(data_dir) + shared
+
+
 def background_dir() -> Path | None:
     """The background corpus folder, or None when ../shared does not hold it."""
     path = shared_dir() / BACKGROUND_RELATIVE

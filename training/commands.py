@@ -18,6 +18,7 @@ import numpy as np
 
 from classifiers.artifact import ModelArtifact
 from classifiers.pipeline import KINDS
+from training.background import training_examples
 from training.classify_io import classify_stream
 from training.data import Example, load_examples, with_extra
 from training.evaluate import (
@@ -40,9 +41,15 @@ def train_command(
     extra_examples: Sequence[Example] = (),
     data_dir: Path | None = None,
     seed: int = 0,
+    shared: bool = True,
 ) -> ModelArtifact:
-    """Train the default model on our data plus ``extra_examples`` and save it to ``output``."""
-    examples = with_extra(load_examples(data_dir), extra_examples)
+    """Train the default model on our data plus ``extra_examples`` and save it to ``output``.
+
+    ``shared`` True adds the background corpus of ../shared when it is there (minutes);
+    False trains on ``training/data`` alone (seconds; the service's first start).
+    """
+    examples = with_extra(training_examples(data_dir) if shared else load_examples(data_dir),
+                          extra_examples)  # fmt: skip
     artifact = train_model(examples, seed=seed)
     artifact.save(Path(output))
     return artifact
@@ -56,7 +63,7 @@ def eval_command(
     corpus: Path | None = None,
 ) -> int:
     """Print the evaluation report; ``model_path`` None trains the default model in memory."""
-    examples = load_examples(data_dir)
+    examples = training_examples(data_dir)
     results = [cross_validate(examples, kind=kind) for kind in KINDS if kind != "default"]
     default_cv = cross_validate(examples, kind="default")
     _print_cv(out, [*results, default_cv])

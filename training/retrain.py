@@ -2,8 +2,10 @@
 
 ``build_candidate(labels, active, options, now)``:
 
-1. training data = ``training/data`` with the labels applied (the latest label of an
-   example wins; an id of a shipped example relabels it, others are added);
+1. training data = ``training/data`` (plus, for the shipped data, the background corpus
+   of ../shared when present: ``training.background``) with the labels applied (the
+   latest label of an example wins; an id of a shipped example relabels it, others are
+   added);
 2. the candidate is fitted like ``train.train_model`` (cross-validated threshold; the
    number of folds is a parameter so tests can go faster, the product uses 5);
 3. it is evaluated on
@@ -30,21 +32,21 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.artifact import ModelArtifact
-from classifiers.pipeline import build_pipeline
 from classifiers.text import document_text
 from state.labels import StoredLabel
+from training.background import load_shared_examples
 from training.data import Example, TrainingDataError, data_sha256, load_examples, trainable
 from training.data import with_extra as apply_extra
 from training.evaluate import (
     as_items,
-    choose_threshold,
     compute_metrics,
     cross_val_scores,
+    fit_pipeline,
     load_corpus,
     split_masks,
 )
 from training.gate import Gate, corpus_path, load_gate
-from training.train import MIN_PER_CLASS
+from training.train import MIN_PER_CLASS, cv_metrics
 
 _TRAINING_LABEL = {"ban": "ban", "not_ban": "other"}
 
@@ -127,10 +129,7 @@ def fit_candidate(
             f"too few examples to train: {bans} ban and {len(usable) - bans} other"
         )
     scores = cross_val_scores(usable, seed=seed, folds=folds)
-    is_ban, is_hard = split_masks(as_items(usable))
-    with np.errstate(divide="ignore", invalid="ignore"):  # choose_threshold's 0/0 F1 cells
-        threshold = choose_threshold(is_ban, scores)
-    cv = compute_metrics(is_ban, is_hard, scores, threshold)
+    cv = cv_metrics(usable, scores)
     return ModelArtifact.from_pipeline(
         _fit(usable, seed),
         threshold=cv.threshold,
@@ -145,7 +144,8 @@ def fit_candidate(
 def _fit(examples: Sequence[Example], seed: int):  # type: ignore[no-untyped-def]
     docs = [document_text(e.title, e.text) for e in examples]
     labels = np.array([e.label == "ban" for e in examples], dtype=int)
-    return build_pipeline("default", random_state=seed).fit(docs, labels)
+    weights = np.array([e.weight for e in examples], dtype=float)
+    return fit_pipeline(docs, labels, weights, "default", seed)
 
 
 def history_metrics(
@@ -158,7 +158,7 @@ def history_metrics(
     """Train on shipped + older labels, test on newer labels (time-ordered evaluation)."""
     if not newer:
         return {}
-    train = trainable(apply_extra(shipped, label_examples(older)))
+    train = trainable(apply_extra(shipped, label_examples(older)))  # no background: fast
     test = label_examples(newer)
     pipeline = _fit(train, seed)
     artifact = ModelArtifact.from_pipeline(
@@ -229,12 +229,14 @@ def build_candidate(
 ) -> Candidate:
     """Train and judge one candidate (see the module docstring). Never raises for bad data."""
     shipped = load_examples(options.data_dir)
+    background = load_shared_examples() if options.data_dir is None else []
     extra = label_examples(labels)
     gate = options.gate or load_gate()
     try:
         artifact = fit_candidate(
-            apply_extra(shipped, extra), folds=options.folds, seed=options.seed, now=now
-        )
+            apply_extra(shipped + background, extra), folds=options.folds, seed=options.seed,
+            now=now,
+        )  # fmt: skip
     except TrainingDataError as exc:
         return Candidate(None, Verdict(False, (f"training failed: {exc}",)))
     evaluations: dict[str, tuple[str, Mapping[str, float]]] = {

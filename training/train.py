@@ -13,13 +13,14 @@ Deterministic for a given ``seed`` and data; ``now`` is injected for the timesta
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
 
 from classifiers.artifact import ModelArtifact
 from classifiers.text import document_text
+from training.background import is_background
 from training.data import Example, TrainingDataError, data_sha256, trainable
 from training.evaluate import (
     Metrics,
@@ -50,9 +51,30 @@ def cross_validate(
     usable = trainable(examples)
     _check_counts(usable, folds)
     scores = cross_val_scores(usable, kind=kind, seed=seed, folds=folds)
+    return CVResult(kind, scores, cv_metrics(usable, scores))
+
+
+def cv_metrics(usable: Sequence[Example], scores: np.ndarray) -> Metrics:
+    """The threshold rule and the metrics at it, from out-of-fold scores.
+
+    Precision, recall and PR-AUC are over the hand-labelled rows (ours and the labelled
+    background hits); the ordinary false-positive rate counts the background sample too.
+    """
     is_ban, is_hard = split_masks(as_items(usable))
-    threshold = choose_threshold(is_ban, scores)
-    return CVResult(kind, scores, compute_metrics(is_ban, is_hard, scores, threshold))
+    background = np.array([is_background(e) for e in usable], dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        threshold = choose_threshold(is_ban, scores, background)
+    hand = ~background
+    metrics = compute_metrics(is_ban[hand], is_hard[hand], scores[hand], threshold)
+    if not background.any():
+        return metrics
+    everything = compute_metrics(is_ban, is_hard, scores, threshold)
+    return replace(
+        metrics,
+        n_ordinary=everything.n_ordinary,
+        ordinary_false_positives=everything.ordinary_false_positives,
+        ordinary_fp_rate=everything.ordinary_fp_rate,
+    )
 
 
 def train_model(

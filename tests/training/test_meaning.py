@@ -43,7 +43,9 @@ def test_field_accuracy_on_the_meaning_table_stays_above_its_floors() -> None:
         ("Regulator says it may fine TikTok", "regulator", "unknown", "threatened", False),
     ],
 )  # fmt: skip
-def test_headline_grammar(headline: str, actor: str, target: str, modality: str, main: bool) -> None:
+def test_headline_grammar(
+    headline: str, actor: str, target: str, modality: str, main: bool
+) -> None:
     meaning = analyse(headline)
     assert (meaning.actor, meaning.target, meaning.modality, meaning.main_clause) == (
         actor, target, modality, main,
