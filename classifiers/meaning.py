@@ -51,12 +51,15 @@ _VERB = re.compile(
     r"forbid(?:s|den|ding)?|blacklist(?:s|ed|ing)?|censor(?:s|ed|ing)?|"
     r"shut(?:s|ting)? (?:down|off)|cut(?:s|ting)? (?:off )?access|"
     r"(?:deletes?|deleted|removes?|removed|purges?|purged) " + APP_MARK + r"|"
-    r"switch(?:es|ed)? off|pull(?:s|ed)? the plug|first to block)\b"
+    r"switch(?:es|ed)? off|pull(?:s|ed)? the plug|first to block|cut(?:s|ting)? off|"
+    r"shut|suspension|takes? down|taken down|delete|drop|halt(?:s|ed)? (?:use|access)|"
+    r"no longer (?:reachable|available|accessible))\b"
 )
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("lifted", r"\b(?:lift(?:s|ed|ing)?|remov\w* (?:a|the|its) (?:block|ban)|delay\w*|"
+        ("lifted", r"\b(?:lift(?:s|ed|ing)?|drops? (?:its |the )?(?:attempt|plan|bid)|"
+         r"remov\w* (?:a|the|its) (?:block|ban)|delay\w*|"
          r"postpon\w*|reprieve|extends? (?:the )?deadline|unban\w*|unblock\w*|restor\w*|"
          r"reinstat\w*|"
          r"end(?:s|ed)? (?:its |the |a )?ban|revok\w+ (?:its |the |a )?ban|back online|"
@@ -65,20 +68,24 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"invalidat\w*|unconstitutional|rules? against|(?:halt|block|suspend|freez|paus|"
          r"stay)\w* (?:\S+ ){0,5}(?:ban|order|law|rule|department|government|administration|"
          r"decision|ministry|enforcement)\b)"),
-        ("denied", r"\b(?:den(?:y|ies|ied)|rules? out|ruled out|no plans?|not (?:going )?to "
+        ("denied", r"\b(?:den(?:y|ies|ied)|declin\w+|rules? out|ruled out|no plans?|"
+         r"not (?:going )?to "
          r"(?:ban|block)|won'?t|will not|refus\w+ to|rejects?|rejected|dismiss\w*)\b"),
         ("opinion", r"(?:\?$|^(?:why|how|what|opinion|analysis|explainer|explained|is|are|"
          r"can|should|does|do|inside|the case)\b|\b(?:should|shouldn'?t|cannot|can'?t|op-ed|"
          r"opinion|explainer|explained|analysis|what to know|here'?s|everything you|"
-         r"the case (?:for|against)|a look at)\b)"),
-        ("signed", r"\b(?:signs?|signed|signing|into law)\b"),
-        ("decided", r"\b(?:pass(?:es|ed)?|approv\w*|adopt\w*|vot\w+ (?:to|for)|enact\w*)\b"),
-        ("threatened", r"\b(?:threat\w*|sues?|sued|lawsuit|fines?|fined|warn\w*|could|may|"
+         r"the case (?:for|against)|a look at|hits? out|condemn\w*|critici[sz]\w*|slams?|"
+         r"shrug\w*|flock\w*|booms?|dictator|mock\w*|decr(?:y|ies))\b)"),
+        ("signed", r"\b(?:signs?|signed|signing|into law|pass(?:es|ed)?|approv\w*|adopt\w*|"
+         r"vot\w+ (?:to|for)|enact\w*)\b"),
+        ("threatened", r"\b(?:threat\w*|warn\w*|could|may|"
          r"might|ultimatum|faces? (?:a )?"
          r"(?:possible |potential )?ban|risks?|or face|or be (?:banned|blocked))\b"),
+        ("none", r"\b(?:fines?|fined|sues?|sued|lawsuit|probes?|investigat\w*|charges?|"
+         r"charged)\b"),
         ("considering", r"\b(?:consider\w*|weigh\w*|mull\w*|looking (?:at|into)|look into|"
          r"explor\w*|stud(?:y|ies|ying)|review\w*|debat\w*|eye(?:s|ing)?|discuss\w*|"
-         r"examin\w*|assess\w*|probe|investigat\w*)\b"),
+         r"examin\w*|assess\w*)\b"),
         ("proposed", r"\b(?:propos\w*|bill|seeks?|sought|calls? for|call\w* to|urg\w*|"
          r"push\w*|draft\w*|introduc\w*|petition\w*|wants? to|demand\w*|motion|"
          r"lawmakers? (?:aim|move))\b"),
@@ -94,6 +101,9 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"november|december|next))\b"),
     )
 )  # fmt: skip
+_INFINITIVE = re.compile(r"\bto (?:\S+ )?$")
+_COURT = {"done": "ordered", "lifted": "overturned"}  # a court's ban is an order
+_ANCHOR = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _CUES))
 _PROPOSAL_NOUNS = re.compile(r"\b(?:bill|proposal|motion|petition|draft)\b")
 _ACTOR_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
@@ -105,9 +115,10 @@ _ACTOR_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"rada|lok sabha|diet)\b"),
         ("regulator", r"\b(?:regulators?|regulatory|watchdog|commission|authority|ofcom|fcc|"
          r"pta|btrc|roskomnadzor|kominfo|komdigi|trai|mcmc|ntc|nca|cnil|garante|ico|"
-         r"data protection|telecoms?|telecommunications?|communications? (?:authority|"
-         r"ministry)|privacy)\b"),
+         r"data protection|telecoms?|telecommunications?|communications? authority|privacy|"
+         r"esafety|commissioner)\b"),
         ("public_body", r"\b(?:army|navy|military|pentagon|armed forces|air force|marines|"
+         r"space force|coast guard|administrators|"
          r"police|universit\w+|schools?|college|district|councils?|hospital|nhs|"
          r"department of defen[cs]e|soldiers|troops|bbc|library|libraries|airport)\b"),
         ("state", r"\b(?:govern\w+|govt|minist\w+|president|premier|prime minister|pm|"
@@ -150,7 +161,7 @@ _TARGET_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _SUBORDINATE = re.compile(
     r"\b(?:after|as|despite|while|amid|following|since|when|because|who|which|that|if|"
     r"though|although|before|until|unless|whether|over|against|protests?|"
-    r"protesters|spread of|wave of)\b|[:\"“;]"
+    r"protesters|spread of|wave of|what|how|why)\b|[\"“;]"
 )
 _MINORS = re.compile(
     r"\b(?:under[- ](?:the age of )?1\d|minors|children|kids|teens|teenagers|under-1\d\w*|"
@@ -215,12 +226,13 @@ def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
     """
     low = headline.lower().strip()
     verb_match = _VERB.search(low)
+    has_verb = verb_match is not None
     if verb_match is None:
         if not verbless:
             return Meaning()
-        modality = _modality(low, has_verb=False)
-        actor = _actor(low, authority_first=True)[0]
-        return Meaning(modality=modality, apps=_apps(headline), actor=actor)
+        verb_match = _ANCHOR.search(low)  # no ban verb: the first modality cue anchors
+        if verb_match is None:
+            return Meaning(apps=_apps(headline), actor=_actor(low, authority_first=True)[0])
     apps = _apps(headline)
     start, end = verb_match.span()
     before, after = low[:start], low[end:]
@@ -228,17 +240,25 @@ def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
     if verb_match.group() in ("ban", "block"):  # a noun: "a TikTok ban", not its subject
         subject = _TRAILING_APP.sub("", before)
     actor, words = _actor(subject)
-    if _is_passive(verb_match.group(), before, after, actor):
+    if has_verb and _is_passive(verb_match.group(), before, after, actor):
         actor, words = _passive_actor(after)
     target = _target(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"
     if target == "unknown":
         target = _target(before)  # "TikTok banned in Nepal": the object came first
+    clause = low[:end] + _until_subordinate(after) if has_verb else low
+    modality = _modality(clause, has_verb=has_verb)
+    if has_verb and modality == "done" and _INFINITIVE.search(before):
+        modality = "decided"  # "Albania to switch off TikTok": a headline's future
+    if actor == "court":
+        modality = _COURT.get(modality, modality)
+    elif modality == "ordered":
+        modality = "done"  # "India orders X to block accounts": the order is the act
     return Meaning(
         actor=actor,
         target=target,
-        modality=_modality(low[:end] + _until_subordinate(after), has_verb=True),
+        modality=modality,
         main_clause=_SUBORDINATE.search(before) is None,
-        verb=_clean(verb_match.group()),
+        verb=_clean(verb_match.group()) if has_verb else "",
         actor_words=words,
         apps=apps,
         minors=_MINORS.search(low) is not None,
@@ -347,8 +367,6 @@ def _passive_actor(after: str) -> tuple[str, str]:
         kind, words = _actor(by.group(1))
         if kind != "unknown":
             return kind, words
-    if _PASSIVE_IN.search(after):
-        return "state", ""
     return "unknown", ""
 
 

@@ -63,7 +63,7 @@ SKOPS_TRUSTED_TYPES = (
 # The meaning marker words (classifiers.meaning, prefix "mx_") are left to their own branch.
 _TOKEN_PATTERN = r"(?u)\b(?!mx_)\w[\w'’]*\b"
 _MEANING_PATTERN = r"\bmx_\w+"
-MEANING_WEIGHT = 1.0
+MEANING_WEIGHT = 1.5
 
 
 def build_pipeline(kind: str = "default", random_state: int = 0) -> Pipeline:
