@@ -53,29 +53,35 @@ _VERB = re.compile(
     r"(?:deletes?|deleted|removes?|removed|purges?|purged) " + APP_MARK + r"|"
     r"switch(?:es|ed)? off|pull(?:s|ed)? the plug|first to block|cut(?:s|ting)? off|"
     r"shut|suspension|takes? down|taken down|delete|drop|halt(?:s|ed)? (?:use|access)|"
-    r"no longer (?:reachable|available|accessible))\b"
+    r"no longer (?:reachable|available|accessible)|disabl\w+|slow(?:s|ed|ing)? down|"
+    r"throttl\w*|blocklist|pull(?:s|ed)?|remov(?:e|es|ed|ing)|upholds? (?:\S+ ){0,3}ban|"
+    r"illegal|extremist|\w+-free|halts? (?:new )?downloads)\b"
 )
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("lifted", r"\b(?:lift(?:s|ed|ing)?|drops? (?:its |the )?(?:attempt|plan|bid)|"
+        ("lifted", r"\b(?:lift(?:s|ed|ing)?|on hold|revok\w*|withdraw\w*|revers\w*|"
+         r"backs? down|drops? (?:\S+ ){0,2}bans?|drops? (?:its |the )?(?:attempt|plan|bid)|"
          r"remov\w* (?:a|the|its) (?:block|ban)|delay\w*|"
          r"postpon\w*|reprieve|extends? (?:the )?deadline|unban\w*|unblock\w*|restor\w*|"
          r"reinstat\w*|"
          r"end(?:s|ed)? (?:its |the |a )?ban|revok\w+ (?:its |the |a )?ban|back online|"
          r"reverses? (?:its |the )?ban|allow\w* \S+ (?:\S+ )?(?:back|again)|resum\w*)\b"),
-        ("overturned", r"\b(?:overturn\w*|strikes? down|struck down|quash\w*|annul\w*|"
+        ("overturned", r"\b(?:overturn\w*|unlawful|illegal ban|violat\w*|"
+         r"strikes? down|struck down|quash\w*|annul\w*|"
          r"invalidat\w*|unconstitutional|rules? against|(?:halt|block|suspend|freez|paus|"
          r"stay)\w* (?:\S+ ){0,5}(?:ban|order|law|rule|department|government|administration|"
          r"decision|ministry|enforcement)\b)"),
-        ("denied", r"\b(?:den(?:y|ies|ied)|declin\w+|rules? out|ruled out|no plans?|"
+        ("denied", r"\b(?:den(?:y|ies|ied)|has not|hasn'?t|did not|didn'?t|"
+         r"declin\w+|rules? out|ruled out|no plans?|"
          r"not (?:going )?to "
          r"(?:ban|block)|won'?t|will not|refus\w+ to|rejects?|rejected|dismiss\w*)\b"),
         ("opinion", r"(?:\?$|^(?:why|how|what|opinion|analysis|explainer|explained|is|are|"
          r"can|should|does|do|inside|the case)\b|\b(?:should|shouldn'?t|cannot|can'?t|op-ed|"
          r"opinion|explainer|explained|analysis|what to know|here'?s|everything you|"
          r"the case (?:for|against)|a look at|hits? out|condemn\w*|critici[sz]\w*|slams?|"
-         r"shrug\w*|flock\w*|booms?|dictator|mock\w*|decr(?:y|ies))\b)"),
+         r"shrug\w*|flock\w*|booms?|dictator|mock\w*|decr(?:y|ies)|fears?|feared|mapped|"
+         r"still|data shows?|impact|effect of)\b)"),
         ("signed", r"\b(?:signs?|signed|signing|into law|pass(?:es|ed)?|approv\w*|adopt\w*|"
          r"vot\w+ (?:to|for)|enact\w*)\b"),
         ("threatened", r"\b(?:threat\w*|warn\w*|could|may|"
@@ -86,7 +92,8 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("considering", r"\b(?:consider\w*|weigh\w*|mull\w*|looking (?:at|into)|look into|"
          r"explor\w*|stud(?:y|ies|ying)|review\w*|debat\w*|eye(?:s|ing)?|discuss\w*|"
          r"examin\w*|assess\w*)\b"),
-        ("proposed", r"\b(?:propos\w*|bill|seeks?|sought|calls? for|call\w* to|urg\w*|"
+        ("proposed", r"\b(?:propos\w*|asks?|asked|calls? on|requests?|"
+         r"bill|seeks?|sought|calls? for|call\w* to|urg\w*|"
          r"push\w*|draft\w*|introduc\w*|petition\w*|wants? to|demand\w*|motion|"
          r"lawmakers? (?:aim|move))\b"),
         ("planned", r"\b(?:plans?|planned|planning|intends?|aims? to|prepar\w* to|"
@@ -101,6 +108,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"november|december|next))\b"),
     )
 )  # fmt: skip
+_COURT_WORD = re.compile(r"\b(?:\w+ )?(?:court|judge|justice|tribunal)\b")
 _INFINITIVE = re.compile(r"\bto (?:\S+ )?$")
 _COURT = {"done": "ordered", "lifted": "overturned"}  # a court's ban is an order
 _ANCHOR = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _CUES))
@@ -141,7 +149,7 @@ _TARGET_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("app", r"\b(?:" + APP_MARK + r"|apps?|chatbots?|platforms?|services?|messaging|"
          r"messengers?|social (?:media|networks?)|vpns?|games?|social networking|"
-         r"video-sharing|online (?:game|service|platform)s?|ai|e-commerce)\b"),
+         r"video-sharing|online (?:game|service|platform)s?|e-commerce)\b"),
         ("person", r"\b(?:accounts?|users?(?![- ]generated)|him|her|them|journalists?|"
          r"activists?|critics?|"
          r"president|trump|musk|influencers?|people|rapper|player|athletes?|"
@@ -237,9 +245,11 @@ def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
     start, end = verb_match.span()
     before, after = low[:start], low[end:]
     subject = before
-    if verb_match.group() in ("ban", "block"):  # a noun: "a TikTok ban", not its subject
+    if verb_match.group() in ("ban", "block", "suspension"):  # a noun: "a TikTok ban"
         subject = _TRAILING_APP.sub("", before)
     actor, words = _actor(subject)
+    if actor != "court" and _COURT_WORD.search(_OBJECT_FOLLOWS.split(subject, maxsplit=1)[0]):
+        actor, words = "court", _clean(_COURT_WORD.search(subject).group())  # type: ignore[union-attr]
     if has_verb and _is_passive(verb_match.group(), before, after, actor):
         actor, words = _passive_actor(after)
     target = _target(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"

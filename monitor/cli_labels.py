@@ -188,10 +188,10 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         print(f"trained {artifact.metadata.version} -> {args.output} "
               f"(threshold {artifact.metadata.threshold:.3f})")  # fmt: skip
         return 0
-    from training.data import load_examples
+    from training.background import training_examples
     from training.train import train_model
 
-    artifact = train_model(load_examples())
+    artifact = train_model(training_examples())
     path = save_versioned(artifact, models_dir(settings))
     _with_store(
         settings,

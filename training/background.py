@@ -26,7 +26,7 @@ from training.data import Example, TrainingDataError
 from training.gate import shared_dir
 
 BACKGROUND_RELATIVE = Path("corpus") / "current-events-background"
-BACKGROUND_SAMPLE = 20_000
+BACKGROUND_SAMPLE = 15_000
 BACKGROUND_WEIGHT = 0.3
 BACKGROUND_NOTE = "background"
 HIT_NOTE = "background hit"

@@ -17,7 +17,7 @@ from typing import TextIO
 import numpy as np
 
 from classifiers.artifact import ModelArtifact
-from classifiers.pipeline import KINDS
+from classifiers.pipeline import DEFAULT_KIND, KINDS
 from training.background import training_examples
 from training.classify_io import classify_stream
 from training.data import Example, load_examples, with_extra
@@ -65,15 +65,19 @@ def eval_command(
     """Print the evaluation report; ``model_path`` None trains the default model in memory."""
     examples = training_examples(data_dir)
     results = [cross_validate(examples, kind=kind) for kind in KINDS if kind != "default"]
-    default_cv = cross_validate(examples, kind="default")
-    _print_cv(out, [*results, default_cv])
+    default_cv = next(r for r in results if r.kind == DEFAULT_KIND)
+    _print_cv(out, [*results, CVResult("default", default_cv.scores, default_cv.metrics)])
     gate = load_gate()
     failures = gate_failures(gate, "cv", default_cv.metrics)
     corpus = corpus or corpus_path()
     if corpus is None:
         out.write("\ncorpus: ../shared/corpus/current-events absent, skipped\n")
     else:
-        artifact = ModelArtifact.load(model_path) if model_path else train_model(examples)
+        artifact = (
+            ModelArtifact.load(model_path)
+            if model_path
+            else train_model(examples, kind=DEFAULT_KIND, cv=default_cv)
+        )
         failures += _eval_corpus(out, artifact, corpus)
         if changed := check_corpus_hash(gate, corpus):
             failures.append(changed)

@@ -83,10 +83,12 @@ def train_model(
     kind: str = "default",
     seed: int = 0,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    cv: CVResult | None = None,
 ) -> ModelArtifact:
-    """Cross-validate for the threshold, then fit on everything (see module docstring)."""
+    """Cross-validate for the threshold (unless ``cv`` of the same data, kind and seed is
+    given), then fit on everything (see module docstring)."""
     usable = trainable(examples)
-    cv = cross_validate(usable, kind=kind, seed=seed)
+    cv = cv if cv is not None else cross_validate(usable, kind=kind, seed=seed)
     docs = [document_text(e.title, e.text) for e in usable]
     labels = np.array([e.label == "ban" for e in usable], dtype=int)
     weights = np.array([e.weight for e in usable], dtype=float)

@@ -5,7 +5,9 @@ files live at ``<state dir>/models/<version>.skops``. ``[classifier] model_path`
 when set, overrides everything (no registry involved).
 
 - ``ensure_active``: the active model's file; on first start it adopts a legacy
-  ``<state dir>/model.skops`` or trains one from the shipped data, and registers it.
+  ``<state dir>/model.skops`` or trains one from the shipped data, and registers it
+  (``training/data`` only, never ../shared's background corpus: seconds, not minutes;
+  ``monitor train`` trains and activates the full model).
 - ``retrain``: builds a candidate (``training.retrain``), stores its file and row as
   ``active`` (promoted: the previous one is ``retired``) or ``rejected`` with reasons.
 - ``rollback``: re-activates the previous (or a named) model.
@@ -103,7 +105,7 @@ def ensure_active(settings: Settings, store: LabelStore, now: datetime) -> Path:
 
     log_event(log, "training_first_model", directory=models_dir(settings))
     tmp = models_dir(settings) / ".first.skops"
-    artifact = train_command(tmp)
+    artifact = train_command(tmp, shared=False)  # seconds; `monitor train` adds ../shared
     path = models_dir(settings) / f"{artifact.metadata.version}.skops"
     os.replace(tmp, path)
     register(store, artifact, path, "active", now, reason="first model")

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from classifiers.artifact import ModelArtifact
-from training.data import load_examples
 from training.evaluate import Metrics, compute_metrics, load_corpus, split_masks
 from training.gate import (
     Gate,
@@ -18,7 +17,6 @@ from training.gate import (
     load_gate,
     shared_dir,
 )
-from training.train import train_model
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "current-events"
 
@@ -57,8 +55,9 @@ def test_floors_and_ceilings_are_enforced() -> None:
 
 
 @pytest.fixture(scope="module")
-def full_model() -> ModelArtifact:
-    return train_model(load_examples(), seed=0)
+def full_model(model_path: Path) -> ModelArtifact:
+    """The session's default model (``monitor train``'s: with ../shared's background)."""
+    return ModelArtifact.load(model_path)
 
 
 def test_default_model_meets_the_floors(full_model: ModelArtifact) -> None:

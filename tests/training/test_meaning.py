@@ -11,9 +11,9 @@ from classifiers.meaning import analyse, meaning_tokens, plain_why
 from classifiers.text import document_text
 from training.meaning_table import TABLE, field_accuracy, load_table
 
-# Measured on training/meaning/headlines.jsonl (201 rows): actor 0.836, target 0.841,
-# modality 0.920, main clause 0.891. Floors a little below, so a regression fails.
-FLOORS = {"actor": 0.80, "target": 0.80, "modality": 0.88, "main_clause": 0.86}
+# Measured on training/meaning/headlines.jsonl (201 rows): actor 0.851, target 0.846,
+# modality 0.935, main clause 0.900. Floors a little below, so a regression fails.
+FLOORS = {"actor": 0.83, "target": 0.82, "modality": 0.91, "main_clause": 0.88}
 
 
 def test_field_accuracy_on_the_meaning_table_stays_above_its_floors() -> None:
