@@ -51,10 +51,16 @@ def test_why_names_readable_ban_terms(small_model: ModelArtifact) -> None:
     [prediction] = small_model.predict(
         [("Russia blocks Telegram nationwide", "The regulator banned the app.")], top_k=3
     )
-    assert 1 <= len(prediction.why) <= 3
-    assert all(isinstance(term, str) and term.strip() for term in prediction.why)
-    assert any("block" in term or "ban" in term for term in prediction.why)
-    assert not any("_app_" in term or "_place_" in term for term in prediction.why)
+    facts = [w for w in prediction.why if not w.startswith('"')]
+    terms = [w for w in prediction.why if w.startswith('"')]
+    assert facts == [
+        "actor: russia (government)", "action: blocks", "app: Telegram", "status: done",
+    ]  # fmt: skip
+    assert 1 <= len(terms) <= 3
+    assert all(isinstance(term, str) and term.strip('"').strip() for term in terms)
+    assert any("block" in term or "ban" in term for term in terms)
+    for marker in ("_app_", "_place_", "<app>", "<place>", "mx_"):
+        assert not any(marker in w for w in prediction.why)
 
 
 def test_predict_is_ordered_and_empty_input_gives_nothing(small_model: ModelArtifact) -> None:
