@@ -40,6 +40,7 @@ from classifiers.meaning import analyse, plain_why
 from classifiers.pipeline import (
     SKOPS_TRUSTED_TYPES,
     ban_probabilities,
+    compact,
     top_terms,
     word_coefficients,
     word_names,
@@ -103,6 +104,7 @@ class ModelArtifact:
         trained_at: datetime,
     ) -> ModelArtifact:
         """Wrap a freshly fitted pipeline; the version names its time and bytes."""
+        pipeline = compact(pipeline)
         digest = hashlib.sha256(sio.dumps(pipeline)).hexdigest()
         metadata = ModelMetadata(
             version=model_version(trained_at, digest),

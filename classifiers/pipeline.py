@@ -130,6 +130,20 @@ def _svm(random_state: int) -> LinearSVC:
     return LinearSVC(C=1.0, class_weight="balanced", random_state=random_state)
 
 
+def compact(pipeline: Pipeline) -> Pipeline:
+    """The fitted ``pipeline`` with plain ``int`` vocabulary indices (in place; returned).
+
+    scikit-learn stores them as numpy integers, which skops writes one object at a time:
+    a 40,000-term vocabulary took ~50 s to save and seconds to load; plain ints take ~1 s.
+    Predictions are unchanged.
+    """
+    for _, step in pipeline.named_steps["features"].transformer_list:
+        vocabulary = getattr(step, "vocabulary_", None)
+        if vocabulary is not None:
+            step.vocabulary_ = {term: int(index) for term, index in vocabulary.items()}
+    return pipeline
+
+
 def ban_probabilities(pipeline: Pipeline, features: sparse.csr_matrix) -> np.ndarray:
     """P(ban) for already-transformed rows (class 1 is "ban")."""
     classifier = pipeline.named_steps["classifier"]

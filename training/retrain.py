@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from classifiers.artifact import ModelArtifact
 from classifiers.text import document_text
@@ -141,7 +142,7 @@ def fit_candidate(
     )
 
 
-def _fit(examples: Sequence[Example], seed: int):  # type: ignore[no-untyped-def]
+def _fit(examples: Sequence[Example], seed: int) -> Pipeline:
     docs = [document_text(e.title, e.text) for e in examples]
     labels = np.array([e.label == "ban" for e in examples], dtype=int)
     weights = np.array([e.weight for e in examples], dtype=float)
