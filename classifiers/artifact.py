@@ -69,8 +69,10 @@ class ModelMetadata:
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """One item's verdict: calibrated P(ban), the threshold decision and the "why": the
-    headline's meaning in plain words, then the top model terms (``explain``)."""
+    """One item's verdict: calibrated P(ban), the threshold decision and the "why": for a
+    ban, the headline's meaning in plain words, then the top model terms (``explain``);
+    below the threshold only the terms (the meaning analysis is skipped: it is the
+    costly part of an explanation and nothing alerts on those items)."""
 
     score: float
     is_ban: bool
@@ -128,7 +130,11 @@ class ModelArtifact:
         terms = top_terms(features, self._coefficients, self._names, top_k)
         threshold = self.metadata.threshold
         return [
-            Prediction(score=float(s), is_ban=bool(s >= threshold), why=explain(doc, w))
+            Prediction(
+                score=float(s),
+                is_ban=bool(s >= threshold),
+                why=explain(doc, w) if s >= threshold else tuple(f'"{t}"' for t in w),
+            )
             for doc, s, w in zip(docs, scores, terms, strict=True)
         ]
 
