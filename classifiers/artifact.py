@@ -1,10 +1,15 @@
 """``ModelArtifact``: a fitted pipeline plus its metadata; saved and loaded with skops.
 
 File layout (one file, any name; the service uses ``model.skops``): a zip archive
-holding two members,
+holding three members,
 
-- ``metadata.json``: ``ModelMetadata`` plus the sha256 of the pipeline bytes;
-- ``pipeline.skops``: the scikit-learn pipeline in skops format (never pickle).
+- ``metadata.json``: ``ModelMetadata`` plus the sha256 of the other two members;
+- ``pipeline.skops``: the scikit-learn pipeline in skops format (never pickle), its
+  vectorizers' ``vocabulary_`` taken out;
+- ``vocabulary.json``: those vocabularies, ``{step name: {term: column}}``, put back on
+  load. skops writes a dict term by term (tens of thousands of terms took seconds to
+  load); JSON reads in milliseconds. Format ``appban-model/1`` files (no vocabulary
+  member) still load.
 
 ``load`` refuses, always with a ``ModelError`` subclass and never a crash:
 
@@ -48,9 +53,11 @@ from classifiers.pipeline import (
 from classifiers.text import document_text
 from monitor.core.errors import ModelError, ModelVersionError, UntrustedModelError
 
-FORMAT = "appban-model/1"
+FORMAT = "appban-model/2"
+_FORMATS = ("appban-model/1", FORMAT)
 _METADATA = "metadata.json"
 _PIPELINE = "pipeline.skops"
+_VOCABULARY = "vocabulary.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,7 @@ class ModelArtifact:
     ) -> ModelArtifact:
         """Wrap a freshly fitted pipeline; the version names its time and bytes."""
         pipeline = compact(pipeline)
-        digest = hashlib.sha256(sio.dumps(pipeline)).hexdigest()
+        digest = hashlib.sha256(_serialise(pipeline)[0]).hexdigest()
         metadata = ModelMetadata(
             version=model_version(trained_at, digest),
             trained_at=trained_at.astimezone(UTC),
@@ -167,12 +174,16 @@ class ModelArtifact:
             raw = Path(path).read_bytes()
         except OSError as exc:
             raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
-        meta_raw, pipeline_bytes = _unpack(raw, path)
-        metadata, digest = _parse_metadata(meta_raw, path)
+        meta_raw, pipeline_bytes, vocabulary_bytes = _unpack(raw, path)
+        metadata, digest, vocabulary_digest = _parse_metadata(meta_raw, path)
         _check_version(metadata, path)
         if hashlib.sha256(pipeline_bytes).hexdigest() != digest:
             raise ModelError(f"model {path} is corrupted: pipeline checksum mismatch")
-        return cls(_load_pipeline(pipeline_bytes, path), metadata)
+        pipeline = _load_pipeline(pipeline_bytes, path)  # refuses untrusted types first
+        if hashlib.sha256(vocabulary_bytes).hexdigest() != vocabulary_digest:
+            raise ModelError(f"model {path} is corrupted: vocabulary checksum mismatch")
+        _restore_vocabularies(pipeline, vocabulary_bytes, path)
+        return cls(pipeline, metadata)
 
 
 def explain(doc: tuple[str, str], terms: tuple[str, ...]) -> tuple[str, ...]:
@@ -181,25 +192,60 @@ def explain(doc: tuple[str, str], terms: tuple[str, ...]) -> tuple[str, ...]:
     return plain_why(analyse(*doc)) + tuple(f'"{term}"' for term in terms)
 
 
+def _serialise(pipeline: Pipeline) -> tuple[bytes, bytes]:
+    """(skops bytes of the pipeline without vocabularies, JSON bytes of the vocabularies)."""
+    steps = pipeline.named_steps["features"].transformer_list
+    vocabularies = {n: s.vocabulary_ for n, s in steps if hasattr(s, "vocabulary_")}
+    for name, step in steps:
+        if name in vocabularies:
+            del step.vocabulary_
+    try:
+        pipeline_bytes = sio.dumps(pipeline)
+    finally:
+        for name, step in steps:
+            if name in vocabularies:
+                step.vocabulary_ = vocabularies[name]
+    plain = {n: {t: int(i) for t, i in v.items()} for n, v in vocabularies.items()}
+    return pipeline_bytes, json.dumps(plain, ensure_ascii=False, sort_keys=True).encode()
+
+
+def _restore_vocabularies(pipeline: Pipeline, data: bytes, path: Path) -> None:
+    if not data:
+        return  # an appban-model/1 file: the vocabularies are inside the pipeline
+    try:
+        vocabularies = json.loads(data)
+        steps = dict(pipeline.named_steps["features"].transformer_list)
+        for name, vocabulary in vocabularies.items():
+            if not all(isinstance(t, str) and type(i) is int for t, i in vocabulary.items()):
+                raise ValueError(f"vocabulary {name!r} is not term -> column")
+            steps[name].vocabulary_ = vocabulary
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ModelError(f"model {path} has an unusable vocabulary: {exc}") from None
+
+
 def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:
-    pipeline_bytes = sio.dumps(pipeline)
+    pipeline_bytes, vocabulary_bytes = _serialise(pipeline)
     meta = asdict(metadata) | {
         "format": FORMAT,
         "trained_at": metadata.trained_at.isoformat(),
         "metrics": dict(metadata.metrics),
         "pipeline_sha256": hashlib.sha256(pipeline_bytes).hexdigest(),
+        "vocabulary_sha256": hashlib.sha256(vocabulary_bytes).hexdigest(),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_METADATA, json.dumps(meta, indent=2, sort_keys=True))
         archive.writestr(_PIPELINE, pipeline_bytes)
+        archive.writestr(_VOCABULARY, vocabulary_bytes)
     return buffer.getvalue()
 
 
-def _unpack(raw: bytes, path: Path) -> tuple[bytes, bytes]:
+def _unpack(raw: bytes, path: Path) -> tuple[bytes, bytes, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            return archive.read(_METADATA), archive.read(_PIPELINE)
+            names = set(archive.namelist())
+            vocabulary = archive.read(_VOCABULARY) if _VOCABULARY in names else b""
+            return archive.read(_METADATA), archive.read(_PIPELINE), vocabulary
     except KeyError as exc:
         raise ModelError(f"model {path} is missing {exc}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
@@ -208,16 +254,18 @@ def _unpack(raw: bytes, path: Path) -> tuple[bytes, bytes]:
         raise ModelError(f"model {path} is corrupted: {type(exc).__name__}") from None
 
 
-def _parse_metadata(raw: bytes, path: Path) -> tuple[ModelMetadata, str]:
+def _parse_metadata(raw: bytes, path: Path) -> tuple[ModelMetadata, str, str]:
+    """Metadata, the pipeline's sha256 and the vocabulary's (that of b"" for format 1)."""
     try:
         data: dict[str, Any] = json.loads(raw)
-        if data.pop("format") != FORMAT:
+        if data.pop("format") not in _FORMATS:
             raise ValueError("unknown format")
         digest = str(data.pop("pipeline_sha256"))
+        vocabulary_digest = str(data.pop("vocabulary_sha256", hashlib.sha256(b"").hexdigest()))
         data["trained_at"] = datetime.fromisoformat(data["trained_at"])
         data["threshold"] = float(data["threshold"])
         data["metrics"] = {str(k): float(v) for k, v in data["metrics"].items()}
-        return ModelMetadata(**data), digest
+        return ModelMetadata(**data), digest, vocabulary_digest
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ModelError(f"model {path} has unusable metadata: {exc}") from None
 

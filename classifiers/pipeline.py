@@ -6,8 +6,11 @@ in at least two documents (these also explain predictions: "banned",
 "government devices"; a word n-gram of one document only is noise that the
 model memorises) united with TF-IDF over character 2-5 grams inside word
 boundaries (robust to inflections and unseen names: "TikTok's", "bans",
-"banning"). Both use sublinear tf so a word repeated in a long lead does not
-dominate.
+"banning"), each limited to its most frequent n-grams, and the headline's
+meaning markers (``classifiers.meaning``; words starting "mx_", read only by
+their own binary branch, weighted ``MEANING_WEIGHT``). Word and character
+features use sublinear tf so a word repeated in a long lead does not dominate.
+Fitted with per-example sample weights (``classifier__sample_weight``).
 
 Kinds (all compared by ``monitor eval``):
 
@@ -174,7 +177,7 @@ def _row_top(matrix: sparse.csr_matrix, row: int, names: np.ndarray, top_k: int)
         if values[position] <= 0 or len(terms) >= top_k:
             break
         term = str(names[columns[position]])
-        if not _only_stop_words(term):
+        if not _only_stop_words(term) and not _only_marks(term):
             terms.append(plain_term(term))
     return tuple(terms)
 
@@ -183,6 +186,10 @@ def plain_term(term: str) -> str:
     """A word n-gram in plain words: the type marks become "an app" and "a place"."""
     words = term.replace(APP_MARK, " an app ").replace(PLACE_MARK, " a place ").split()
     return " ".join(words)
+
+
+def _only_marks(term: str) -> bool:
+    return all(word in (APP_MARK, PLACE_MARK) for word in term.split())
 
 
 def _only_stop_words(term: str) -> bool:
