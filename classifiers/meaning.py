@@ -200,6 +200,9 @@ class Meaning:
         return self.actor in AUTHORITIES and self.target == "app"
 
 
+_NOTHING = Meaning()
+
+
 def headline_of(title: str, text: str) -> str:
     """The title, else the first sentence of ``text`` (at most ``HEADLINE_CHARS``)."""
     head = " ".join(title.split())
@@ -276,7 +279,10 @@ def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
 
 
 def meaning_tokens(meaning: Meaning) -> str:
-    """Marker words for the model: kinds, their crosses, and the main-clause flag."""
+    """Marker words for the model: kinds, their crosses, and the main-clause flag; one short
+    word for a headline without any ban verb or cue (most news: less text to score)."""
+    if meaning == _NOTHING:
+        return TOKEN_PREFIX + "none"
     a, t, m = meaning.actor, meaning.target, meaning.modality
     authority = "auth" if a in AUTHORITIES else a
     happened = "yes" if m in HAPPENED else "no"

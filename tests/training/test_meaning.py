@@ -56,7 +56,7 @@ def test_headline_grammar(
 def test_tokens_reach_the_model_document_and_the_why_is_plain_words() -> None:
     doc = document_text("Turkey bans Grok over insults to its president", "")
     assert "mx_atm_auth_app_yes" in doc.split()
-    assert meaning_tokens(analyse("Weather is mild")).startswith("mx_a_unknown")
+    assert meaning_tokens(analyse("Weather is mild")) == "mx_none"
     why = plain_why(analyse("Turkey bans Grok over insults to its president"))
     assert why == ("actor: turkey (government)", "action: bans", "app: Grok", "status: done")
     assert not any("_app_" in w or "<" in w or "mx_" in w for w in why)
