@@ -40,6 +40,7 @@ from monitor.pipeline import Deps
 from monitor.scoring.registry import ensure_active
 from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup
 from monitor.service import Job, Service
+from state.lock import WriterLock
 from state.sqlite import SQLiteStore
 
 log = logging.getLogger("monitor.bootstrap")
@@ -76,6 +77,11 @@ class App:
 
 def open_store(settings: Settings) -> SQLiteStore:
     return SQLiteStore(Path(settings.state.path))
+
+
+def writer_lock(settings: Settings) -> WriterLock:
+    """The state file's single-writer lock (not yet taken): ``with writer_lock(s):``."""
+    return WriterLock(Path(settings.state.path))
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:

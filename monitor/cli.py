@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.bootstrap import writer_lock
+
+    with writer_lock(settings):  # one service per state file; exits 1 naming the holder
+        return _serve(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import build_app, build_scorer, serve_http
     from monitor.service import Job, Service
 

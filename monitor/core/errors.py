@@ -15,7 +15,8 @@
     ├── ExtractError                the page gave no usable article text
     ├── StoreError                  the database cannot be used
     │   ├── CorruptStoreError       not a database / integrity failure
-    │   └── SchemaVersionError      the file is newer than this code (downgrade refused)
+    │   ├── SchemaVersionError      the file is newer than this code (downgrade refused)
+    │   └── WriterLockError         another service holds the state file's writer lock
     ├── ModelError                  the classifier artifact cannot be used
     │   ├── UntrustedModelError     the file holds types not on our allow-list
     │   └── ModelVersionError       trained with another scikit-learn version
@@ -98,6 +99,10 @@ class CorruptStoreError(StoreError):
 
 class SchemaVersionError(StoreError):
     pass
+
+
+class WriterLockError(StoreError):
+    """Another ``monitor run`` holds the state file (the message names its PID)."""
 
 
 class ModelError(MonitorError):
