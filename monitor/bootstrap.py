@@ -288,4 +288,5 @@ def build_scorer(settings: Settings) -> ScorerPort:
 
     store = open_store(settings)  # the scorer's own connection, kept for the process' life
     ensure_active(settings, store, utcnow())
-    return RegistryScorer(active_lookup(store), settings.classifier.threshold)
+    return RegistryScorer(active_lookup(store), settings.classifier.threshold,
+                          on_refusal=lambda why: store.set_meta("model_refused", why))  # fmt: skip

@@ -167,6 +167,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
         feeds = store.feeds()
         print(f"state: {settings.state.path} (schema v{store.schema_version})", file=out)
         print(f"items: {store.count_items()}", file=out)
+        refused = store.get_meta("model_refused")
+        if refused:
+            print(f"model: {refused}", file=out)
         counts = store.alert_counts()
         print(
             f"alerts: {counts['sent']} sent, {counts['pending']} pending, "

@@ -7,7 +7,8 @@ Four checks, each a probe answering ``(ok, detail)``:
   the service started less than ``3 x tick`` ago): a hung or dead poll job fails it;
 - ``database``: a real write to the state database succeeds (``meta`` row
   ``healthz``): a read-only file system, a full disk or a lock that never clears fails it;
-- ``model``: the classifier is loaded and has a version.
+- ``model``: the classifier is loaded and has a version (the detail also says why a newer
+  registry model was refused, while the previous one keeps serving).
 
 ``assess`` is pure (probe results and times in, verdict out); ``HealthCheck`` gathers the
 facts from the running service. The JSON never contains secrets or paths.
@@ -111,7 +112,9 @@ class HealthCheck:
             version = str(self.scorer.model_version)
         except MonitorError as exc:
             return Check(False, _first_line(exc))
-        return Check(bool(version), f"version {version}" if version else "no version")
+        refusal = getattr(self.scorer, "refusal", None)  # still serving the previous model
+        detail = f"version {version}" + (f"; {refusal}" if refusal else "")
+        return Check(bool(version), detail if version else "no version")
 
 
 def _first_line(exc: Exception) -> str:
