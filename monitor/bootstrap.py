@@ -185,6 +185,7 @@ def serve_http(app: App, service: Service) -> None:
 # -- retraining, the review digest, Slack interactivity --------------------
 def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     """Periodic jobs of the label loop; listeners start in their job (not at build time)."""
+    from monitor.feedback.clicks import ClickPolicy
     from monitor.feedback.interact import DigestJob, LabelClicks
     from monitor.scoring.registry import RetrainJob, serving_threshold
 
@@ -196,7 +197,8 @@ def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
         digest = DigestJob(store, app.notifier, lambda: serving_threshold(settings, store), clock,
                            settings.review.digest_size)  # fmt: skip
         jobs.append(Job("review_digest", digest, 3600.0))
-    clicks = LabelClicks(store, app.notifier, clock)
+    policy = ClickPolicy(settings.slack.team_id, settings.slack.channel)  # only our channel
+    clicks = LabelClicks(store, app.notifier, clock, policy)
     listeners = Listeners(settings, clicks, app.web)
     app.closers.append(listeners.close)
     if settings.slack.app_token or (settings.http.listen and settings.slack.signing_secret):

@@ -139,6 +139,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN last_warning TEXT;     -- NULL when the feed parsed cleanly
     """,
+    # 6, 7: reserved for work on other branches (event lifecycle, PostgreSQL state); the
+    # placeholders keep the numbering so migration 8 lands at 8. Replaced when merged.
+    "SELECT 1;",
+    "SELECT 1;",
+    # 8: Slack requests already handled (signed-request replay guard, 5-minute window).
+    """
+    CREATE TABLE slack_requests (
+        key            TEXT PRIMARY KEY,                 -- sha256 of the request signature
+        seen_at        TEXT NOT NULL                     -- pruned after the replay window
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -250,6 +250,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             env="MONITOR_SLACK_APP_TOKEN",
             secret=True,
         ),
+        "team_id": Key(
+            _optional_text,
+            None,
+            "workspace id (T...) whose label clicks count (others are refused)",
+            env="MONITOR_SLACK_TEAM_ID",
+        ),
         # -- interactivity over a Request URL --------------------------
         "signing_secret": Key(
             _optional_text,
