@@ -33,7 +33,7 @@ from monitor.ingest import schedule
 from monitor.ingest.extract import Extractor
 from monitor.ingest.fetch import Fetcher, FetchLimits
 from monitor.ops.feedhealth import FeedHealthWatch, WatchPolicy
-from monitor.ops.health import HealthCheck
+from monitor.ops.health import Beating, HealthCheck, Heartbeat
 from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
 from monitor.ops.web import HttpServer, Response
 from monitor.pipeline import Deps
@@ -64,6 +64,8 @@ class App:
     # -- metrics, the [http] listener, hooks run after every cycle -------------
     metrics: Metrics = field(default_factory=Metrics)
     web: HttpServer | None = None
+    ops_web: HttpServer | None = None  # [http] ops_listen: /livez, /readyz, /metrics apart
+    heartbeat: Heartbeat | None = None  # the latest fetch that returned (readiness)
     after_cycle: list[Callable[[CycleReport], object]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -106,6 +108,7 @@ def build_app(
 ) -> App:
     store = open_store(settings)
     app = App(settings, store, deps=None, notifier=None, drain=None)  # type: ignore[arg-type]
+    app.heartbeat = Heartbeat(clock)
     app.closers.append(store.close)
     try:
         app.notifier = MeteredNotifier(notifier or build_notifier(settings), app.metrics, clock)
@@ -121,7 +124,7 @@ def build_app(
         app.closers.append(extractor.close)
         app.deps = Deps(
             store=store,
-            fetcher=fetcher,
+            fetcher=Beating(fetcher, app.heartbeat.beat),
             extractor=extractor,
             clock=clock,
             backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),
@@ -152,6 +155,11 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
 
         app.web = HttpServer(parse_listen(settings.http.listen))
         app.closers.append(app.web.close)
+    if settings.http.ops_listen:
+        from monitor.feedback.interact import parse_listen
+
+        app.ops_web = HttpServer(parse_listen(settings.http.ops_listen))
+        app.closers.append(app.ops_web.close)
     notify = settings.notify
     policy = WatchPolicy(
         notify.feed_failure_threshold, float(notify.feed_silence_factor), notify.feed_silence_min
@@ -169,17 +177,22 @@ def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
 
 
 def serve_http(app: App, service: Service) -> None:
-    """Mount ``/healthz`` and ``/metrics`` on the [http] listener and start it (if set)."""
-    if app.web is None:
+    """Mount ``/livez``, ``/readyz`` (alias ``/healthz``) and ``/metrics`` on the ops
+    listener (``[http] ops_listen``), else on the [http] listener, and start them."""
+    ops = app.ops_web or app.web
+    if ops is None:
         return
     store = app.store
     health = HealthCheck(
         service, lambda now: store.set_meta("healthz", now.isoformat()), app.deps.scorer,
-        app.deps.clock,
+        app.deps.clock, app.heartbeat,
     )  # fmt: skip
-    app.web.route("GET", "/healthz", health.handle)
-    app.web.route("GET", "/metrics", lambda _: Response(200, app.metrics.render(), CONTENT_TYPE))
-    app.web.start()
+    ops.route("GET", "/livez", health.handle_live)
+    ops.route("GET", "/readyz", health.handle)
+    ops.route("GET", "/healthz", health.handle)
+    ops.route("GET", "/metrics", lambda _: Response(200, app.metrics.render(), CONTENT_TYPE))
+    for server in {id(s): s for s in (app.web, app.ops_web) if s is not None}.values():
+        server.start()
 
 
 # -- retraining, the review digest, Slack interactivity --------------------

@@ -50,6 +50,7 @@ class Service:
     last_cycle: CycleReport | None = None
     # -- facts for /healthz ----------------------------------------------------
     started_at: datetime | None = None
+    cycle_started: datetime | None = None  # set while a cycle runs (readiness)
     _scheduler: BackgroundScheduler | None = field(default=None, repr=False)
 
     @property
@@ -59,7 +60,11 @@ class Service:
 
     def cycle(self) -> CycleReport:
         """One poll cycle over the due feeds, then the after-cycle hooks (outbox drain)."""
-        report = run_cycle(self.deps)
+        self.cycle_started = self.deps.clock()
+        try:
+            report = run_cycle(self.deps)
+        finally:
+            self.cycle_started = None
         self.last_cycle = report
         log_event(
             log,

@@ -278,6 +278,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "HOST:PORT for /healthz, /metrics and Slack's /slack/actions (off when unset)",
             env="MONITOR_HTTP_LISTEN",  # the container image turns it on
         ),
+        "ops_listen": Key(
+            _optional_listen,
+            None,
+            "HOST:PORT for /livez, /readyz, /healthz and /metrics apart from Slack's path",
+            env="MONITOR_HTTP_OPS_LISTEN",
+        ),
     },
     "review": {
         "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
