@@ -11,6 +11,7 @@ come from the environment only or from the file, and are never printed.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -48,6 +49,8 @@ def parse_duration(value: Any) -> float:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     else:
         raise ValueError(f"expected a duration such as '30s', '10m', '1h', got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"must be a finite duration, got {value!r}")
     if seconds <= 0:
         raise ValueError(f"must be greater than zero, got {value!r}")
     return seconds
@@ -66,6 +69,51 @@ def parse_size(value: Any) -> int:
         raise ValueError(f"expected a size such as '5MB' or a number of bytes, got {value!r}")
     if size <= 0:
         raise ValueError(f"must be greater than zero, got {value!r}")
+    return size
+
+
+@dataclass(frozen=True)
+class _Duration:
+    """A duration parser with finite bounds, named in its error message and the docs."""
+
+    low: str
+    high: str
+
+    @property
+    def bounds(self) -> str:
+        return f"{self.low} to {self.high}"
+
+    def __call__(self, value: Any) -> float:
+        seconds = parse_duration(value)
+        if not parse_duration(self.low) <= seconds <= parse_duration(self.high):
+            raise ValueError(f"must be between {self.low} and {self.high}, got {value!r}")
+        return seconds
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A whole number from 1 to ``high``."""
+
+    high: int
+
+    @property
+    def bounds(self) -> str:
+        return f"1 to {self.high}"
+
+    def __call__(self, value: Any) -> int:
+        number = _positive_int(value)
+        if number > self.high:
+            raise ValueError(f"must be between 1 and {self.high}, got {value!r}")
+        return number
+
+
+_duration, _count = _Duration, _Count
+
+
+def _size(value: Any) -> int:
+    size = parse_size(value)
+    if not 1000 <= size <= 1000**3:
+        raise ValueError(f"must be between 1KB and 1GB, got {value!r}")
     return size
 
 
@@ -184,17 +232,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "polling": {
-        "interval": Key(parse_duration, "15m", "default time between polls of a feed"),
-        "timeout": Key(parse_duration, "20s", "overall deadline for one HTTP fetch"),
-        "max_bytes": Key(parse_size, "5MB", "largest response body accepted"),
-        "concurrency": Key(_positive_int, 8, "fetches in flight at once"),
-        "per_host": Key(_positive_int, 2, "fetches in flight at once to one host"),
+        "interval": Key(_duration("1s", "30d"), "15m", "default time between polls of a feed"),
+        "timeout": Key(_duration("100ms", "10m"), "20s", "overall deadline for one HTTP fetch"),
+        "max_bytes": Key(_size, "5MB", "largest response body accepted"),
+        "concurrency": Key(_count(256), 8, "fetches in flight at once"),
+        "per_host": Key(_count(64), 2, "fetches in flight at once to one host"),
         "allow_private_addresses": Key(
             _bool, False, "allow URLs resolving to loopback/private/link-local addresses"
         ),
-        "max_backoff": Key(parse_duration, "6h", "longest wait after repeated failures"),
-        "extract_timeout": Key(parse_duration, "15s", "hard deadline for extracting one article"),
-        "max_items_per_feed": Key(_positive_int, 100, "newest items considered per feed per poll"),
+        "max_backoff": Key(_duration("1s", "30d"), "6h", "longest wait after repeated failures"),
+        "extract_timeout": Key(
+            _duration("100ms", "10m"), "15s", "hard deadline for extracting one article"
+        ),
+        "max_items_per_feed": Key(_count(10_000), 100, "newest items considered per feed per poll"),
         "user_agent": Key(
             _text,
             "appban-monitor/0.1 (+https://github.com/appban-monitor/appban-monitor)",
@@ -214,7 +264,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "dedupe": {
-        "event_window": Key(parse_duration, "14d", "how long later reports join an event"),
+        "event_window": Key(_duration("1m", "365d"), "14d", "how long later reports join an event"),
         "near_duplicate": Key(
             _probability, 0.4, "MinHash Jaccard at or above which two texts are one story"
         ),
@@ -267,8 +317,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     # -- labels, retraining, review --------------------------------------
     "retrain": {
-        "min_new_labels": Key(_positive_int, 5, "retrain once this many new labels arrived"),
-        "every": Key(parse_duration, "1d", "retrain at least this often when labels are new"),
+        "min_new_labels": Key(_count(1_000_000), 5, "retrain once this many new labels arrived"),
+        "every": Key(
+            _duration("1m", "365d"), "1d", "retrain at least this often when labels are new"
+        ),
         "enabled": Key(_bool, True, "retrain automatically in the running service"),
     },
     "http": {
@@ -287,7 +339,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "review": {
         "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
-        "digest_size": Key(_positive_int, 10, "items in the review digest"),
+        "digest_size": Key(_count(100), 10, "items in the review digest"),
     },
     "notify": {
         "jsonl_path": Key(
@@ -297,13 +349,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "digest_time": Key(_clock_time, "08:00", "when the daily digest is sent (UTC, HH:MM)"),
         # -- feed-health notices -----------------------------------------
         "feed_failure_threshold": Key(
-            _positive_int, 5, "notify once when a feed fails this many polls in a row"
+            _count(1000), 5, "notify once when a feed fails this many polls in a row"
         ),
         "feed_silence_factor": Key(
-            _positive_int, 10, "notify once when a feed is silent this many times its cadence"
+            _count(1000), 10, "notify once when a feed is silent this many times its cadence"
         ),
         "feed_silence_min": Key(
-            parse_duration, "2d", "never call a feed silent before this long without new items"
+            _duration("1m", "365d"),
+            "2d",
+            "never call a feed silent before this long without new items",
         ),
     },
 }
@@ -311,7 +365,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 FEED_KEYS: dict[str, Key] = {
     "url": Key(_http_url, None, "feed URL (required)"),
     "name": Key(_text, "", "display name"),
-    "interval": Key(parse_duration, None, "time between polls of this feed"),
+    "interval": Key(_duration("1s", "30d"), None, "time between polls of this feed"),
 }
 
 
