@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, os.environ)
         return int(args.handler(args, settings))
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except MonitorError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
@@ -190,11 +190,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
             ["feed", "last success", "failures", "next check", "last error / warning"],
             [
                 [
-                    f.name or f.url,
+                    f.name or redact(f.url),
                     _when(f.last_success),
                     str(f.consecutive_failures),
                     _when(f.next_check),
-                    (f.last_error or (f"warning: {f.last_warning}" if f.last_warning else ""))[:80],
+                    redact(
+                        f.last_error or (f"warning: {f.last_warning}" if f.last_warning else "")
+                    )[:80],
                 ]
                 for f in feeds
             ],
@@ -210,7 +212,7 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     _print_table(
         sys.stdout,
         ["name", "url", "interval"],
-        [[f.name, f.url, _seconds(f.interval or settings.polling.interval)] for f in feeds],
+        [[f.name, redact(f.url), _seconds(f.interval or settings.polling.interval)] for f in feeds],
     )
     return 0
 
@@ -218,16 +220,16 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
     feed = _feed_from_args(args.url, args.name, args.interval)
     added = _with_store(settings, lambda store, now: store.add_feed(feed, "cli", now))
-    print(("added " if added else "already present: ") + feed.url)
+    print(("added " if added else "already present: ") + redact(feed.url))
     return 0
 
 
 def cmd_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
     removed = _with_store(settings, lambda store, now: store.remove_feed(args.url))
     if not removed:
-        print(f"error: no such feed: {args.url}", file=sys.stderr)
+        print(f"error: no such feed: {redact(args.url)}", file=sys.stderr)
         return 1
-    print(f"removed {args.url} (its items and history are kept)")
+    print(f"removed {redact(args.url)} (its items and history are kept)")
     return 0
 
 

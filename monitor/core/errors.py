@@ -136,11 +136,19 @@ _SECRET_PATTERNS = (
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"https://hooks\.slack\.com/[^\s'\"]+"),
     re.compile(r"(?i)(authorization:\s*bearer\s+)\S+"),
+    # credentials inside URLs: user:password@ and query parameters named like secrets
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+(?=@)"),
+    re.compile(
+        r"(?i)([?&;][\w.-]*(?:token|key|secret|password|passwd|pwd|sig|signature|auth)[\w.-]*=)"
+        r"[^&#\s'\"<>]+"
+    ),
 )
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like a Slack token or webhook URL from ``text``."""
+    """Remove anything that looks like a Slack token or webhook URL from ``text``, and the
+    credentials of any URL in it (``user:pw@`` and ``?token=``/``key``/``secret``/
+    ``password``/``sig``... values)."""
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
     return text
