@@ -122,11 +122,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import build_app, build_scorer, serve_http
-    from monitor.service import Job, Service
+    import threading
 
-    scorer = build_scorer(settings)
-    app = build_app(settings, scorer=scorer)
+    from monitor.bootstrap import build_app, build_scorer, serve_http
+    from monitor.service import Job, Service, StartupInterrupted, interruptible_startup
+
+    stop = threading.Event()
+    try:
+        with interruptible_startup(stop):  # SIGTERM while training/loading: exit 0 at once
+            scorer = build_scorer(settings)
+            app = build_app(settings, scorer=scorer, stop=stop)
+    except StartupInterrupted:
+        print("stopped during start-up", file=sys.stderr)
+        return 0
     try:
         tick = _tick(settings)
         service = Service(

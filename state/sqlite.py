@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +38,7 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _check_directory(Path(self.path).parent)
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(
@@ -313,6 +315,23 @@ _HEALTH_DATES = ("last_checked", "last_success", "next_check", "last_new_item")
 
 def _feed_health(row: sqlite3.Row) -> FeedHealth:
     return record_from_row(FeedHealth, row, dates=_HEALTH_DATES)
+
+
+def _check_directory(directory: Path) -> None:
+    """The state directory exists (made if missing) and this user can create files in it
+    (SQLite's WAL needs that even to read). A one-line ``StoreError`` otherwise, naming
+    the uid: in the container the service runs as uid 10001, not the volume's owner."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".write-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StoreError(
+            f"state: the directory {directory} is not writable by uid {os.getuid()} "
+            f"({exc.strerror or exc}); give that user the directory (in the container: "
+            "chown 10001:10001 the /data volume) or set state.path elsewhere"
+        ) from None
 
 
 def _wrap(exc: sqlite3.DatabaseError, path: str) -> StoreError:

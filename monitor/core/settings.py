@@ -417,7 +417,7 @@ def default_feeds() -> tuple[Feed, ...]:
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file (if any) and the environment; validate everything."""
     env = {} if env is None else env
-    path = path or env.get("MONITOR_CONFIG") or None
+    path = path or _config_in(env.get("MONITOR_CONFIG")) or None
     data: dict[str, Any] = {}
     source = "defaults"
     if path is not None:
@@ -437,6 +437,16 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         )
     feeds = _parse_feeds(feeds_raw, "feeds") if feeds_raw is not None else default_feeds()
     return Settings(sections, feeds, feeds_from_config=feeds_raw is not None, source=source)
+
+
+def _config_in(value: str | None) -> str | None:
+    """``MONITOR_CONFIG`` names a file, or a directory whose ``monitor.toml`` is read when
+    present (else the defaults and the environment): a compose file can mount a config
+    directory that may be empty."""
+    if value and Path(value).is_dir():
+        candidate = Path(value) / "monitor.toml"
+        return str(candidate) if candidate.is_file() else None
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
