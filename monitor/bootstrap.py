@@ -11,11 +11,12 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from classifiers.artifact import ModelArtifact
 from monitor.alerting.alerts import AlertingIngest
+from monitor.core.logs import log_event
 from monitor.core.ports import ScorerPort
 from monitor.core.records import CycleReport
 from monitor.core.settings import Settings, sync_configured_feeds
@@ -41,6 +42,7 @@ from monitor.scoring.registry import ensure_active
 from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup
 from monitor.service import Job, Service
 from state.lock import WriterLock
+from state.maintenance import prune_article_text, prune_models
 from state.sqlite import SQLiteStore
 
 log = logging.getLogger("monitor.bootstrap")
@@ -169,11 +171,23 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
-    """Digest mode: the daily alert digest, checked every minute."""
+    """Retention (hourly); in digest mode the daily alert digest, checked every minute."""
+    jobs = [Job("retention", lambda: apply_retention(app.settings, app.store, clock()), 3600.0)]
     if app.settings.notify.mode != "digest":
-        return []
-    return [Job("alert_digest", AlertDigest(app.drain, app.settings.notify.digest_time, clock),
-                60.0)]  # fmt: skip
+        return jobs
+    return [*jobs, Job("alert_digest", AlertDigest(app.drain, app.settings.notify.digest_time,
+                                                   clock), 60.0)]  # fmt: skip
+
+
+def apply_retention(settings: Settings, store: SQLiteStore, now: datetime) -> None:
+    """[retention]: old article text emptied, old rejected/retired model files deleted."""
+    from monitor.scoring.registry import models_dir
+
+    keep = settings.retention
+    texts = prune_article_text(store, now - timedelta(seconds=keep.article_text))
+    models = prune_models(store, keep.keep_models, models_dir(settings))
+    if texts or models:
+        log_event(log, "retention", texts_emptied=texts, models_deleted=len(models))
 
 
 def serve_http(app: App, service: Service) -> None:

@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--input", type=Path, default=None, help="JSONL in (default stdin)")
     classify.add_argument("--output", type=Path, default=None, help="JSONL out (default stdout)")
     classify.set_defaults(handler=cmd_classify)
+    backup = sub.add_parser("backup", parents=[common], help="online copy of the state file")
+    backup.add_argument("path", type=Path, help="file (replaced safely) or directory")
+    backup.set_defaults(handler=cmd_backup)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
     return parser
 
@@ -211,6 +214,16 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
         )
     finally:
         store.close()
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.bootstrap import open_store, utcnow
+    from state.maintenance import backup
+
+    open_store(settings).close()  # migrated and usable, or a clear error
+    written = backup(Path(settings.state.path), args.path, utcnow())
+    print(f"backup: {written}")
     return 0
 
 

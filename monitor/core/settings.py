@@ -337,6 +337,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             env="MONITOR_HTTP_OPS_LISTEN",
         ),
     },
+    "retention": {
+        "article_text": Key(
+            _duration("1d", "3650d"), "180d", "empty the full text of items older than this"
+        ),
+        "keep_models": Key(_count(1000), 10, "files of rejected/retired models kept (newest)"),
+    },
     "review": {
         "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
         "digest_size": Key(_count(100), 10, "items in the review digest"),
