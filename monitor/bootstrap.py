@@ -167,7 +167,11 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
         notify.feed_failure_threshold, float(notify.feed_silence_factor), notify.feed_silence_min
     )
     watch = FeedHealthWatch(app.store, app.notifier, clock, policy)
-    app.after_cycle = [app.metrics.observe_cycle, app.drain, watch]
+
+    def remember(report: CycleReport) -> None:  # for `monitor status --check`
+        app.store.set_meta("last_cycle", report.finished.isoformat())
+
+    app.after_cycle = [app.metrics.observe_cycle, remember, app.drain, watch]
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:

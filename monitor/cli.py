@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_labels
+from monitor import cli_labels, cli_ops
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
 from monitor.core.records import Feed
@@ -31,9 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    logs.configure(args.log_level)
+    logs.configure(args.log_level or "INFO")
     try:
         settings = load_settings(args.config, os.environ)
+        level = args.log_level or settings.logging.level  # flag > env > file > default
+        logs.configure(level, fmt=settings.logging.format)
         return int(args.handler(args, settings))
     except ConfigError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
@@ -61,16 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description="appban-monitor: alerts when an authority bans an app.",
     )
-    parser.set_defaults(config=None, log_level="INFO")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {cli_ops.version()}")
+    parser.set_defaults(config=None, log_level=None)
     sub = parser.add_subparsers(metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the service (foreground)")
     run.add_argument("--once", action="store_true", help="one cycle over all due feeds, then exit")
     run.set_defaults(handler=cmd_run)
 
-    sub.add_parser("status", parents=[common], help="feed health and counts").set_defaults(
-        handler=cmd_status
-    )
+    status = sub.add_parser("status", parents=[common], help="feed health and counts")
+    status.add_argument("--check", action="store_true", help="exit 1 when unhealthy (probes)")
+    status.set_defaults(handler=cmd_status)
 
     feeds = sub.add_parser("feeds", parents=[common], help="manage feeds")
     feeds_sub = feeds.add_subparsers(metavar="ACTION", required=True)
@@ -85,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove = feeds_sub.add_parser("remove", parents=[common], help="stop polling a feed")
     remove.add_argument("url")
     remove.set_defaults(handler=cmd_feeds_remove)
+    export = feeds_sub.add_parser("export", parents=[common], help="write the feeds as OPML")
+    export.add_argument("--output", type=Path, default=None, help="file (default stdout)")
+    export.set_defaults(handler=cli_ops.cmd_feeds_export)
     opml = feeds_sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
     opml.add_argument("opml_file", type=Path)
     opml.set_defaults(handler=cmd_feeds_import)
@@ -111,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.set_defaults(handler=cmd_classify)
     backup = sub.add_parser("backup", parents=[common], help="online copy of the state file")
     backup.add_argument("path", type=Path, help="file (replaced safely) or directory")
-    backup.set_defaults(handler=cmd_backup)
+    backup.set_defaults(handler=cli_ops.cmd_backup)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
     return parser
 
@@ -212,18 +218,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
                 for f in feeds
             ],
         )
+        if getattr(args, "check", False):  # for cron and container probes: exit 1 when unhealthy
+            return cli_ops.report_check(out, store, settings, feeds, _tick(settings))
     finally:
         store.close()
-    return 0
-
-
-def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import open_store, utcnow
-    from state.maintenance import backup
-
-    open_store(settings).close()  # migrated and usable, or a clear error
-    written = backup(Path(settings.state.path), args.path, utcnow())
-    print(f"backup: {written}")
     return 0
 
 
@@ -273,9 +271,9 @@ def read_opml(path: Path) -> list[Feed]:
     for outline in root.iter("outline"):
         url = outline.get("xmlUrl")
         if url:
-            feeds.append(
-                _feed_from_args(url, outline.get("title") or outline.get("text") or "", None)
-            )
+            title = outline.get("title")
+            name = title if title is not None else outline.get("text") or ""
+            feeds.append(_feed_from_args(url, name, outline.get("interval")))
     return feeds
 
 

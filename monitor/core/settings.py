@@ -5,8 +5,10 @@ with one line naming the offending key. Every key is optional; the table ``SCHEM
 below is the single source of truth for keys, types, defaults and docs.
 
 Precedence: environment > config file > defaults. The config file comes from
-``--config PATH`` or ``MONITOR_CONFIG``. Secrets (Slack tokens, webhook URL) may
-come from the environment only or from the file, and are never printed.
+``--config PATH`` or ``MONITOR_CONFIG`` (a file, or a directory holding ``monitor.toml``).
+Secrets (Slack tokens, webhook URL, signing secret) may come from the environment, from a
+file named by ``<VARIABLE>_FILE`` (e.g. ``MONITOR_SLACK_BOT_TOKEN_FILE``, Docker and
+Kubernetes secrets), or from the config file, and are never printed.
 """
 
 from __future__ import annotations
@@ -204,6 +206,16 @@ def _optional_listen(value: Any) -> str | None:
     return str(value)
 
 
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = value.upper() if options[0].isupper() and isinstance(value, str) else value
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return str(text)
+
+    return parse
+
+
 def _clock_time(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError(f"expected a time of day 'HH:MM' (UTC), got {value!r}")
@@ -335,6 +347,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
             None,
             "HOST:PORT for /livez, /readyz, /healthz and /metrics apart from Slack's path",
             env="MONITOR_HTTP_OPS_LISTEN",
+        ),
+    },
+    "logging": {
+        "format": Key(
+            _choice("text", "json"),
+            "text",
+            "'text' (key=value) or 'json' lines",
+            env="MONITOR_LOG_FORMAT",
+        ),
+        "level": Key(
+            _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+            "INFO",
+            "log level",
+            env="MONITOR_LOG_LEVEL",
         ),
     },
     "retention": {
@@ -478,7 +504,7 @@ def _parse_section(
             )
     values = {}
     for name, key in keys.items():
-        env_value = env.get(key.env) if key.env else None
+        env_value = _secret_file(key, env) or (env.get(key.env) if key.env else None)
         if env_value not in (None, ""):
             values[name] = _parse_value(key, env_value, f"{key.env} (for {section}.{name})")
         elif name in raw:
@@ -486,6 +512,19 @@ def _parse_section(
         else:
             values[name] = None if key.default is None else key.parse(key.default)
     return values
+
+
+def _secret_file(key: Key, env: Mapping[str, str]) -> str | None:
+    """``<VAR>_FILE`` of a secret's variable (Docker/Kubernetes secrets): the file's text,
+    read once at start, without the trailing newline. It wins over ``<VAR>`` itself."""
+    name = f"{key.env}_FILE" if key.secret and key.env else None
+    if not name or not env.get(name):
+        return None
+    try:
+        return Path(env[name]).read_text("utf-8").rstrip("\r\n") or None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"config: cannot read {name} ({env[name]}): {reason}") from None
 
 
 def _parse_value(key: Key, value: Any, label: str) -> Any:
