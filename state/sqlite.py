@@ -130,12 +130,15 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
                     " removed = CASE removed WHEN 2 THEN 0 ELSE removed END",
                     (feed.url, feed.name, feed.interval, origin, to_text(now)),
                 )
-            listed = [feed.url for feed in feeds]
-            tx.execute(
-                "UPDATE feeds SET removed = 2 WHERE removed = 0 AND origin IN ('config', 'default')"
-                f" AND url NOT IN ({', '.join('?' * len(listed))})",
-                listed,
-            )
+            # Compared here, not with "NOT IN (?, ?, ...)": SQLite caps the number of
+            # bound variables, and a long feed list would exceed it.
+            listed = {feed.url for feed in feeds}
+            current = tx.execute(
+                "SELECT url FROM feeds WHERE removed = 0 AND origin IN ('config', 'default')"
+            ).fetchall()
+            for (url,) in current:
+                if url not in listed:
+                    tx.execute("UPDATE feeds SET removed = 2 WHERE url = ?", (url,))
 
     def add_feed(self, feed: Feed, origin: str, now: datetime) -> bool:
         with self.transaction() as tx:

@@ -153,14 +153,19 @@ def update_line(alert: Alert) -> str:
     return text
 
 
+UPDATE_TITLE_MAX = 300  # a long title must not push the link's end or the facts out
+
+
 def _update_mrkdwn(alert: Alert) -> str:
     s = alert.summary
     link = safe_url(s.url)
-    title = escape_mrkdwn(flat(s.title) or UNKNOWN)
+    title = clip(escape_mrkdwn(flat(s.title) or UNKNOWN), UPDATE_TITLE_MAX)
+    outlet = clip(escape_mrkdwn(_or_unknown(flat(s.source))), 200)
     shown = f"<{link}|{title.replace('|', '¦')}>" if link else title
-    text = f"Also reported by *{escape_mrkdwn(_or_unknown(flat(s.source)))}*: {shown}"
+    text = f"Also reported by *{outlet}*: {shown}"
     if alert.new_facts:
-        text += " — new: " + "; ".join(_line(f) for f in alert.new_facts)
+        facts = "; ".join(_line(f) for f in alert.new_facts)
+        text += " — new: " + clip(facts, SECTION_MAX - len(text) - 10)
     return text
 
 
