@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from monitor.bootstrap import App, build_app, build_scorer
+from monitor.cli import main
 from monitor.core.settings import load_settings
 from monitor.feedback.labels import review_items
 from monitor.service import Service
@@ -200,7 +201,9 @@ def post_count(slack: FakeSlack) -> int:
     return len(slack.calls("chat.postMessage"))
 
 
-def test_a_ban_through_its_life_in_one_thread(desk: Any) -> None:
+def test_a_ban_through_its_life_in_one_thread(
+    desk: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     d: Desk = desk()
     # (1) the ban: one top-level alert
     d.publish(BAN)
@@ -249,6 +252,7 @@ def test_a_ban_through_its_life_in_one_thread(desk: Any) -> None:
 
     history = read_rows(d.db, "SELECT status, item_id FROM event_status ORDER BY at, seq")
     assert [h["status"] for h in history][-2:] == ["blocked_by_court", "lifted"]
+    check_events_cli(d, capsys, [h["status"] for h in history])
     records = [json.loads(x) for x in (d.config.parent / "a.jsonl").read_text().splitlines()]
     changes = [(r["kind"], r["status"], r["previous_status"]) for r in records][-2:]
     assert changes == [
@@ -271,3 +275,26 @@ def test_reports_a_day_apart_ingested_a_week_apart_are_one_event(desk: Any) -> N
     d.publish(next_day, at=T0 + timedelta(days=8))  # a week of downtime
     (parent,) = d.tops()
     assert len(d.replies(parent)) == 1
+
+
+def check_events_cli(d: Desk, capsys: pytest.CaptureFixture[str], statuses: list[str]) -> None:
+    """``monitor events list/show --json`` show the event's status, history and items."""
+    capsys.readouterr()
+    assert main(["events", "list", "--status", "lifted", "--json", "--config", str(d.config)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    listed = json.loads(line)
+    assert listed["status"] == "lifted" and listed["apps"] == ["Telegram"]
+    assert listed["jurisdiction"] == "Nepal"
+    assert main(["events", "list", "--status", "in force", "--config", str(d.config)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["events", "show", listed["event_id"], "--json", "--config", str(d.config)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {"event_id", "status", "apps", "jurisdiction", "authority", "history", "items"} <= set(
+        shown
+    )
+    assert [h["status"] for h in shown["history"]] == statuses
+    assert set(shown["history"][0]) == {"status", "at", "item_id"}
+    urls = [i["url"] for i in shown["items"]]
+    assert urls == [d.server.url_for(f"/{s.slug}.html") for s in (BAN, SECOND, COURT, LIFTED)]
+    assert main(["events", "show", listed["event_id"], "--config", str(d.config)]) == 0
+    assert "blocked by a court" in capsys.readouterr().out

@@ -103,8 +103,12 @@ def test_jsonl_status_update_names_the_new_and_the_previous_status(tmp_path: Pat
     assert set(first) == set(second)  # every record has every key
     out = io.StringIO()
     ConsoleNotifier(out).send(change)
-    assert out.getvalue().splitlines()[1].startswith(
-        "Status: blocked by a court (was: in force) — reported by Example News: UK bans TikTok"
+    assert (
+        out.getvalue()
+        .splitlines()[1]
+        .startswith(
+            "Status: blocked by a court (was: in force) — reported by Example News: UK bans TikTok"
+        )
     )
 
 
