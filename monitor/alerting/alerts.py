@@ -34,7 +34,7 @@ from monitor.alerting.routing import Cues, Routing, Tiers, route
 from monitor.core.records import Alert, AlertKind, Article, Scored, Summary
 from monitor.summary.summarize import split_sentences, summarize
 from state.outbox import StoredEvent, StoredStory
-from state.sqlite import SQLiteStore, Transaction
+from state.store import FilingStore, FilingTx
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ class AlertingIngest:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: FilingStore,
         window: float,
         near_duplicate: float,
         *,
@@ -114,7 +114,7 @@ class AlertingIngest:
         return stored, alerted
 
     def _route(
-        self, tx: Transaction, item_id: int, scored: Scored, at: datetime, now: datetime
+        self, tx: FilingTx, item_id: int, scored: Scored, at: datetime, now: datetime
     ) -> int:
         found = item_cues(scored)
         confident = self.tiers.confident(scored.score, scored.is_ban)
@@ -147,7 +147,7 @@ class AlertingIngest:
 
     def _reply(
         self,
-        tx: Transaction,
+        tx: FilingTx,
         item_id: int,
         summary: Summary,
         event: StoredEvent,
@@ -181,7 +181,7 @@ class AlertingIngest:
 
     def _file(
         self,
-        tx: Transaction,
+        tx: FilingTx,
         item_id: int,
         scored: Scored,
         summary: Summary,

@@ -69,7 +69,7 @@ class AlertDigest:
     def _post(self, held: list[Alert], day: str, now: datetime) -> bool:
         shown = [self._current(alert) for alert in held]
         try:
-            delivery = self.notifier.post_digest(shown, day)  # type: ignore[attr-defined]
+            delivery = self.notifier.post_digest(shown, day)
         except NotifyError as exc:
             log_event(log, "alert_digest_failed", logging.ERROR, error=redact(str(exc)))
             return False
