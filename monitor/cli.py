@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_labels, cli_ops
+from monitor import cli_events, cli_labels, cli_ops
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
 from monitor.core.records import Feed
@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, help="file (replaced safely) or directory")
     backup.set_defaults(handler=cli_ops.cmd_backup)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
+    cli_events.register(sub, common)  # events list, events show
     return parser
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from monitor.core.errors import CorruptStoreError, SchemaVersionError, StoreError
 from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
 from state.codec import record_from_row, to_text
+from state.eventlog import EventLogStore
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
@@ -32,7 +33,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
+class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
     """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:

@@ -68,11 +68,11 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(body, default=str, ensure_ascii=False))
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg, unused-ignore]
     """Writes to whatever ``sys.stderr`` is at emit time, not the object seen at set-up
     (so a replaced or closed stderr, e.g. under a test runner, never breaks logging)."""
 
-    @property  # type: ignore[override]
+    @property  # type: ignore[override, unused-ignore]
     def stream(self) -> Any:
         return sys.stderr
 

@@ -39,10 +39,12 @@ from slack_sdk.web import WebClient
 
 from monitor.core.errors import MonitorError, StoreError, redact
 from monitor.core.logs import log_event
+from monitor.core.ports import Notifier
 from monitor.feedback.clicks import Click, ClickPayloadError, ClickPolicy, parse_clicks
 from monitor.feedback.labels import UnknownItemError, example_id, make_label, review_items
 from monitor.ops.web import HttpServer, Request, Response
 from state.labels import StoredLabel
+from state.store import LabelPort
 
 log = logging.getLogger("monitor.interact")
 
@@ -59,12 +61,12 @@ class LabelClicks:
 
     def __init__(
         self,
-        store: Any,
-        notifier: object,
+        store: LabelPort,
+        notifier: Notifier,
         clock: Callable[[], datetime],
         policy: ClickPolicy | None = None,
     ) -> None:
-        self.store = store  # LabelStore + OutboxStore (SQLiteStore)
+        self.store = store
         self.notifier = notifier
         self.clock = clock
         self.policy = policy or ClickPolicy()
@@ -125,12 +127,11 @@ class LabelClicks:
         return replace(label, seq=seq)
 
     def _show(self, label: StoredLabel) -> None:
-        show = getattr(self.notifier, "show_label", None)
         alert = self.store.alert(label.alert_id) if label.alert_id else None
-        if show is None or alert is None:
+        if alert is None:
             return
         try:
-            show(alert, label.label, label.who, label.labelled_at)
+            self.notifier.show_label(alert, label.label, label.who, label.labelled_at)
         except MonitorError as exc:  # the label is stored; only the message stays as it was
             log_event(log, "show_label_failed", logging.WARNING, error=redact(str(exc)))
 
@@ -278,8 +279,8 @@ class DigestJob:
 
     def __init__(
         self,
-        store: Any,
-        notifier: object,
+        store: LabelPort,
+        notifier: Notifier,
         threshold: Callable[[], float],
         clock: Callable[[], datetime],
         size: int = 10,
@@ -290,16 +291,13 @@ class DigestJob:
 
     def __call__(self) -> int:
         """Posts when a day has passed since the last digest; returns items posted."""
-        post = getattr(self.notifier, "post_review", None)
         now = self.clock()
         last = self.store.get_meta("last_digest")
-        if post is None or (
-            last and (now - datetime.fromisoformat(last)).total_seconds() < self.every
-        ):
+        if last and (now - datetime.fromisoformat(last)).total_seconds() < self.every:
             return 0
         items = review_items(self.store, self.threshold(), self.size)
-        if items:
-            post(items)
+        if items and self.notifier.post_review(items) is None:
+            return 0  # this notifier has no review digest: the queue stays on the CLI
         self.store.set_meta("last_digest", now.isoformat())
         log_event(log, "review_digest", items=len(items))
         return len(items)

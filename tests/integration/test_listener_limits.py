@@ -23,6 +23,7 @@ from monitor.service import Service
 from state.sqlite import SQLiteStore
 from tests.conftest import write_config
 from tests.support.clock import SettableClock
+from tests.support.fakes import FakeNotifier
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 )
 def test_malformed_slack_auth_headers_are_401(tmp_path: Path, headers: dict[str, str]) -> None:
     store = SQLiteStore(tmp_path / "s.sqlite3")
-    endpoint = SignedEndpoint(LabelClicks(store, None, lambda: T0), "secret").start()
+    endpoint = SignedEndpoint(LabelClicks(store, FakeNotifier(), lambda: T0), "secret").start()
     try:
         raw = [(k.encode(), v.encode("utf-8")) for k, v in headers.items()]
         answer = httpx.post(endpoint.url, content=b"payload=%7B%7D", headers=raw)
