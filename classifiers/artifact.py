@@ -3,18 +3,24 @@
 File layout (one file, any name; the service uses ``model.skops``): a zip archive
 holding three members,
 
-- ``metadata.json``: ``ModelMetadata`` plus the sha256 of the other two members;
+- ``metadata.json``: ``ModelMetadata``, the sha256 of the pipeline bytes, and
+  ``metadata_sha256``: the sha256 of the canonical JSON of everything else in the file
+  (so the checksum covers all that changes behaviour: the threshold as much as the
+  pipeline);
 - ``pipeline.skops``: the scikit-learn pipeline in skops format (never pickle), its
   vectorizers' ``vocabulary_`` taken out;
-- ``vocabulary.json``: those vocabularies, ``{step name: {term: column}}``, put back on
-  load. skops writes a dict term by term (tens of thousands of terms took seconds to
-  load); JSON reads in milliseconds. Format ``appban-model/1`` files (no vocabulary
-  member) still load.
+- ``vocabulary.json``: those vocabularies, ``{step name: {term: column}}``, checked
+  against ``vocabulary_sha256`` of the metadata and put back on load. skops writes a
+  dict term by term (tens of thousands of terms took seconds to load); JSON reads in
+  milliseconds. Format ``appban-model/2`` files (two members) still load.
 
 ``load`` refuses, always with a ``ModelError`` subclass and never a crash:
 
-- a file that is not such an archive, or whose bytes were changed (zip CRC,
-  pipeline sha256) -> ``ModelError``;
+- anything but a regular file within the size caps, an archive with other members or
+  members inflating beyond the caps (``classifiers.archive``) -> ``ModelError``;
+- a file that is not such an archive, or whose bytes were changed (zip CRC, metadata
+  or pipeline sha256), or an older format without a metadata checksum -> ``ModelError``;
+- a threshold that is not a finite number in (0, 1) -> ``ModelError``;
 - a model trained with another scikit-learn version -> ``ModelVersionError``;
 - a pipeline holding any type skops does not trust by default, other than the
   exact allow-list ``SKOPS_TRUSTED_TYPES`` -> ``UntrustedModelError``.
@@ -27,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -41,6 +48,7 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from classifiers.archive import check_inner, read_capped, read_members
 from classifiers.meaning import analyse, plain_why
 from classifiers.pipeline import (
     SKOPS_TRUSTED_TYPES,
@@ -53,11 +61,12 @@ from classifiers.pipeline import (
 from classifiers.text import document_text
 from monitor.core.errors import ModelError, ModelVersionError, UntrustedModelError
 
-FORMAT = "appban-model/2"
-_FORMATS = ("appban-model/1", FORMAT)
+FORMAT = "appban-model/3"  # /1 had no metadata checksum; /2 kept vocabularies in skops
+_FORMATS = ("appban-model/2", FORMAT)
 _METADATA = "metadata.json"
 _PIPELINE = "pipeline.skops"
 _VOCABULARY = "vocabulary.json"
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,15 +179,13 @@ class ModelArtifact:
     @classmethod
     def load(cls, path: Path) -> ModelArtifact:
         """Read and verify a saved artifact (see the module docstring for refusals)."""
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as exc:
-            raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
+        raw = read_capped(Path(path))
         meta_raw, pipeline_bytes, vocabulary_bytes = _unpack(raw, path)
         metadata, digest, vocabulary_digest = _parse_metadata(meta_raw, path)
         _check_version(metadata, path)
         if hashlib.sha256(pipeline_bytes).hexdigest() != digest:
             raise ModelError(f"model {path} is corrupted: pipeline checksum mismatch")
+        check_inner(pipeline_bytes, path)
         pipeline = _load_pipeline(pipeline_bytes, path)  # refuses untrusted types first
         if hashlib.sha256(vocabulary_bytes).hexdigest() != vocabulary_digest:
             raise ModelError(f"model {path} is corrupted: vocabulary checksum mismatch")
@@ -211,7 +218,7 @@ def _serialise(pipeline: Pipeline) -> tuple[bytes, bytes]:
 
 def _restore_vocabularies(pipeline: Pipeline, data: bytes, path: Path) -> None:
     if not data:
-        return  # an appban-model/1 file: the vocabularies are inside the pipeline
+        return  # an appban-model/2 file: the vocabularies are inside the pipeline
     try:
         vocabularies = json.loads(data)
         steps = dict(pipeline.named_steps["features"].transformer_list)
@@ -232,6 +239,7 @@ def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:
         "pipeline_sha256": hashlib.sha256(pipeline_bytes).hexdigest(),
         "vocabulary_sha256": hashlib.sha256(vocabulary_bytes).hexdigest(),
     }
+    meta["metadata_sha256"] = metadata_sha256(meta)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_METADATA, json.dumps(meta, indent=2, sort_keys=True))
@@ -241,33 +249,63 @@ def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:
 
 
 def _unpack(raw: bytes, path: Path) -> tuple[bytes, bytes, bytes]:
+    """Metadata, pipeline and vocabulary bytes (b"" for a format-2 file without one)."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            names = set(archive.namelist())
-            vocabulary = archive.read(_VOCABULARY) if _VOCABULARY in names else b""
-            return archive.read(_METADATA), archive.read(_PIPELINE), vocabulary
-    except KeyError as exc:
-        raise ModelError(f"model {path} is missing {exc}") from None
+            has_vocabulary = _VOCABULARY in archive.namelist()
+        if not has_vocabulary:
+            meta_raw, pipeline_bytes = read_members(raw, [_METADATA, _PIPELINE], path)
+            return meta_raw, pipeline_bytes, b""
+        meta_raw, pipeline_bytes, vocabulary = read_members(
+            raw, [_METADATA, _PIPELINE, _VOCABULARY], path
+        )
+        return meta_raw, pipeline_bytes, vocabulary
+    except ModelError:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise ModelError(f"model {path} is not a readable model archive: {exc}") from None
     except Exception as exc:  # zlib.error and others from damaged deflate streams
         raise ModelError(f"model {path} is corrupted: {type(exc).__name__}") from None
 
 
+def metadata_sha256(meta: Mapping[str, Any]) -> str:
+    """The checksum of a metadata document: sha256 of its canonical JSON (sorted keys, no
+    spaces), ``metadata_sha256`` itself left out."""
+    body = {k: v for k, v in meta.items() if k != "metadata_sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def _parse_metadata(raw: bytes, path: Path) -> tuple[ModelMetadata, str, str]:
-    """Metadata, the pipeline's sha256 and the vocabulary's (that of b"" for format 1)."""
+    """Metadata, the pipeline's sha256 and the vocabulary's (that of b"" for format 2)."""
     try:
         data: dict[str, Any] = json.loads(raw)
+        if data.get("format") == "appban-model/1":
+            raise ModelError(
+                f"model {path} has no metadata checksum (an older format): retrain it "
+                "with `monitor train` or `monitor retrain`"
+            )
+        if data.get("metadata_sha256") != metadata_sha256(data):
+            raise ModelError(f"model {path} is corrupted: metadata checksum mismatch")
+        del data["metadata_sha256"]
         if data.pop("format") not in _FORMATS:
             raise ValueError("unknown format")
         digest = str(data.pop("pipeline_sha256"))
-        vocabulary_digest = str(data.pop("vocabulary_sha256", hashlib.sha256(b"").hexdigest()))
+        vocabulary_digest = str(data.pop("vocabulary_sha256", _EMPTY_SHA256))
         data["trained_at"] = datetime.fromisoformat(data["trained_at"])
-        data["threshold"] = float(data["threshold"])
+        data["threshold"] = _threshold(data["threshold"])
         data["metrics"] = {str(k): float(v) for k, v in data["metrics"].items()}
         return ModelMetadata(**data), digest, vocabulary_digest
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ModelError(f"model {path} has unusable metadata: {exc}") from None
+
+
+def _threshold(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"threshold {value!r} is not a number")
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise ValueError(f"threshold {value!r} is not a finite number in (0, 1)")
+    return float(value)
 
 
 def _check_version(metadata: ModelMetadata, path: Path) -> None:

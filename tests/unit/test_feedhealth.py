@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.core.errors import NotifyError
+from monitor.core.ports import Delivery
 from monitor.core.records import Feed, Validators
 from monitor.ops.feedhealth import (
     FeedHealthWatch,
@@ -19,22 +20,21 @@ from monitor.ops.feedhealth import (
 )
 from state.feedwatch import FeedWatch
 from state.sqlite import SQLiteStore
+from tests.support.fakes import FakeNotifier
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 URL = "https://news.example.org/feed.xml"
 
 
-class RecordingNotifier:
+class RecordingNotifier(FakeNotifier):
     """Records notices; ``failing`` makes the next posts raise like Slack being down."""
 
-    def __init__(self) -> None:
-        self.notices: list[str] = []
-        self.failing = False
+    failing: bool = False
 
-    def post_notice(self, text: str) -> None:
+    def post_notice(self, text: str) -> Delivery:
         if self.failing:
             raise NotifyError("Slack chat.postMessage: server error (HTTP 500)")
-        self.notices.append(text)
+        return super().post_notice(text)
 
 
 def watch(**fields: object) -> FeedWatch:
@@ -113,6 +113,30 @@ def test_undelivered_notice_is_tried_again_next_cycle(store: SQLiteStore) -> Non
     notifier.failing = False
     assert [n.kind for n in watcher()] == ["failing"]
     assert watcher() == []
+
+
+class DyingNotifier(RecordingNotifier):
+    """Slack takes the notice, then the process dies before the send returns."""
+
+    def post_notice(self, text: str) -> Delivery:
+        super().post_notice(text)
+        raise KeyboardInterrupt  # stands for SIGKILL: nothing after the post runs
+
+
+def test_a_crash_during_the_send_does_not_post_the_notice_twice(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    for n in range(1, 6):
+        fail(store, n, T0 + timedelta(minutes=n))
+    dying = DyingNotifier()
+    with pytest.raises(KeyboardInterrupt):
+        FeedHealthWatch(store, dying, lambda: T0 + timedelta(minutes=6))()
+    store.close()
+    reopened = SQLiteStore(tmp_path / "state.sqlite3")  # restarted
+    after = RecordingNotifier()
+    FeedHealthWatch(reopened, after, lambda: T0 + timedelta(minutes=7))()
+    reopened.close()
+    assert len(dying.notices) == 1 and after.notices == []
 
 
 def test_silence_far_beyond_the_learned_cadence_gives_one_notice_then_posting_again(
