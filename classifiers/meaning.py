@@ -270,7 +270,8 @@ def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
         actor=actor,
         target=target,
         modality=modality,
-        main_clause=_SUBORDINATE.search(before) is None,
+        # A fronted phrase ends at a comma: "Following concerns, the parliament bans X".
+        main_clause=_SUBORDINATE.search(before[before.rfind(",") + 1 :]) is None,
         verb=_clean(verb_match.group()) if has_verb else "",
         actor_words=words,
         apps=apps,
@@ -397,7 +398,7 @@ def _target(after: str) -> str:
 
 def _subject_words(text: str) -> str:
     """The last few words up to the actor word, from its noun phrase ("Brazil's top court")."""
-    words = _clean(text).split()[-5:]
+    words = _clean(text.rsplit(",", 1)[-1]).split()[-5:]
     while words and words[0] in _NOT_SUBJECT:
         words = words[1:]
     return " ".join(words)
