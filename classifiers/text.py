@@ -43,6 +43,8 @@ def document_text(title: str, text: str) -> str:
     lead = _cut(body, LEAD_CHARS)
     if lead:
         parts.append(lead)
+    if not parts:
+        return ""
     marked = mark_entities("\n".join(parts))
     marked_headline = marked.partition("\n")[0]
     return marked + "\n" + meaning_tokens(analyse_marked(marked_headline, verbless=False))

@@ -13,11 +13,12 @@ from tests.support.seedfeed import local_config_lines
 
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default model, trained once from training/data/ for the whole session."""
+    """The default model, trained once from training/data/ for the whole session (as on the
+    service's first start: without ../shared's background corpus, which takes minutes)."""
     from training.commands import train_command
 
     path = tmp_path_factory.mktemp("model") / "model.skops"
-    train_command(path)
+    train_command(path, shared=False)
     return path
 
 

@@ -140,8 +140,8 @@ def choose_threshold(
     and ordinary): they are headline-style like the news the service reads, while the
     background rows are bullet-style weak negatives that would make any precision look
     good. The background rows set the ordinary false-alert rate instead. When no
-    threshold meets both, the lowest one that meets the background rate (else the best
-    F1 overall). Cuts fall only between distinct scores, halfway between the lowest
+    threshold meets both, the best F1 among those that meet the background rate (else
+    the best F1 overall). Cuts fall only between distinct scores, halfway between the lowest
     accepted score and the next lower one, so a score equal to a training item's is not
     on the edge.
     """
@@ -158,13 +158,9 @@ def choose_threshold(
     distinct = np.r_[ranked[1:] != ranked[:-1], True]  # cut only between distinct scores
     bg_ok = bg_fp <= int(MAX_BACKGROUND_FP_RATE * is_bg.sum())
     ok = np.flatnonzero(distinct & (precision >= MIN_PRECISION) & bg_ok)
-    if ok.size:
-        cut = int(ok[np.argmax(f1[ok])])  # first best: the higher threshold
-    elif np.flatnonzero(distinct & bg_ok).size:
-        cut = int(np.flatnonzero(distinct & bg_ok)[-1])
-    else:
-        candidates = np.flatnonzero(distinct)
-        cut = int(candidates[np.argmax(f1[candidates])])
+    capped = np.flatnonzero(distinct & bg_ok)
+    candidates = ok if ok.size else capped if capped.size else np.flatnonzero(distinct)
+    cut = int(candidates[np.argmax(f1[candidates])])  # first best: the higher threshold
     below = ranked[cut + 1] if cut + 1 < len(ranked) else 0.0
     return float((ranked[cut] + below) / 2)
 

@@ -35,7 +35,7 @@ from training.retrain import RetrainOptions, decide, fit_candidate, label_exampl
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)
 GATE = Gate("", {"cv": {"precision": 0.6, "recall": 0.2, "pr_auc": 0.6}}, {})
-FP_TITLE = "School district bans phones in classrooms"
+FP_TITLE = "School district bans TikTok and Instagram in classrooms"
 FP_TEXT = (
     "The school board voted to ban students from using TikTok and Instagram on their "
     "phones during class, the district said on Monday."
@@ -107,12 +107,12 @@ def test_rollback_target_is_the_previously_active_model() -> None:
 
 
 def small_data(tmp_path: Path) -> Path:
-    """90 shipped examples, plus three school stories mislabelled "ban" (the seed of the
+    """180 shipped examples, plus three school stories mislabelled "ban" (the seed of the
     false positive: the first model learns that school phone rules are bans)."""
     rng = random.Random(0)
-    chosen = rng.sample(load_jsonl(DATA_DIR / "ban.jsonl"), 30)
+    chosen = rng.sample(load_jsonl(DATA_DIR / "ban.jsonl"), 60)
     others = load_jsonl(DATA_DIR / "hard_negatives.jsonl") + load_jsonl(DATA_DIR / "ordinary.jsonl")
-    chosen += rng.sample([e for e in others if e.label == "other"], 60)
+    chosen += rng.sample([e for e in others if e.label == "other"], 120)
     rows = [{"id": e.id, "title": e.title, "text": e.text, "label": e.label} for e in chosen]
     rows += [{"id": f"school-{n}", "title": t, "text": x, "label": "ban"}
              for n, (t, x) in enumerate(SIMILAR[:3])]  # fmt: skip

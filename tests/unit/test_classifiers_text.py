@@ -40,7 +40,7 @@ def test_summary_repeating_the_title_is_not_counted_three_times() -> None:
 
 
 def test_whitespace_is_collapsed_and_empty_input_is_empty() -> None:
-    assert document_text("  A \n\t b  ", "") == "A b\nA b"
+    assert document_text("  A \n\t b  ", "") == "A b\nA b\nmx_none"
     assert document_text("", "   ") == ""
 
 
