@@ -38,6 +38,7 @@ AUTHORITIES = frozenset({"state", "court", "legislature", "regulator", "public_b
 HAPPENED = frozenset({"done", "decided", "signed", "ordered"})
 TOKEN_PREFIX = "mx_"
 HEADLINE_CHARS = 300
+LEAD_TARGET_CHARS = 200
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(A-Z0-9])")
 # "U.S. President", "Gov. Abbott": a full stop after these does not end a sentence.
@@ -226,14 +227,17 @@ def first_sentence_end(body: str, limit: int) -> tuple[int, int] | None:
 
 def analyse(title: str, text: str = "") -> Meaning:
     """The ``Meaning`` of an item's headline (unmarked text; names are marked here)."""
-    return analyse_marked(mark_entities(headline_of(title, text)))
+    lead = " ".join(text.split())[:LEAD_TARGET_CHARS] if title.strip() else ""
+    return analyse_marked(mark_entities(headline_of(title, text)), mark_entities(lead))
 
 
-def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
+def analyse_marked(headline: str, lead: str = "", *, verbless: bool = True) -> Meaning:
     """The ``Meaning`` of a headline already passed through ``vocab.mark_entities``.
 
-    ``verbless`` False: a headline without a ban verb (most news) is ``Meaning()`` at
-    once, the fast path the model's features take (a few microseconds per item).
+    ``lead``: the (marked) start of the body, read only for a target the headline does not
+    name (a clipped title: "... has instructed staff to remove"). ``verbless`` False: a
+    headline without a ban verb (most news) is ``Meaning()`` at once, the fast path the
+    model's features take (a few microseconds per item).
     """
     low = headline.lower().strip()
     verb_match = _VERB.search(low)
@@ -258,6 +262,10 @@ def analyse_marked(headline: str, *, verbless: bool = True) -> Meaning:
     target = _target(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"
     if target == "unknown":
         target = _target(before)  # "TikTok banned in Nepal": the object came first
+    if target == "unknown" and lead:  # a named app in the lead is the likeliest object
+        start_of_lead = lead[:LEAD_TARGET_CHARS]
+        target = "app" if APP_MARK in start_of_lead else _target(start_of_lead.lower())
+        apps = apps or _apps(start_of_lead)
     clause = low[:end] + _until_subordinate(after) if has_verb else low
     modality = _modality(clause, has_verb=has_verb)
     if has_verb and modality == "done" and _INFINITIVE.search(before):

@@ -46,8 +46,10 @@ def document_text(title: str, text: str) -> str:
     if not parts:
         return ""
     marked = mark_entities("\n".join(parts))
-    marked_headline = marked.partition("\n")[0]
-    return marked + "\n" + meaning_tokens(analyse_marked(marked_headline, verbless=False))
+    marked_headline, _, rest = marked.partition("\n")
+    lead = rest.partition("\n")[2] if TITLE_REPEAT > 1 else rest  # after the repeated title
+    meaning = analyse_marked(marked_headline, lead, verbless=False)
+    return marked + "\n" + meaning_tokens(meaning)
 
 
 def _squash(value: str) -> str:
