@@ -125,6 +125,7 @@ def build_app(
             ),
             concurrency=settings.polling.concurrency,
             max_items=settings.polling.max_items_per_feed,
+            backfill=settings.polling.backfill,
             rng=random.Random(),
             stop=stop or threading.Event(),
         )

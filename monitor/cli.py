@@ -19,7 +19,13 @@ from monitor import cli_labels
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
 from monitor.core.records import Feed
-from monitor.core.settings import FEED_KEYS, Settings, load_settings, sync_configured_feeds
+from monitor.core.settings import (
+    FEED_KEYS,
+    Settings,
+    load_settings,
+    parse_backfill,
+    sync_configured_feeds,
+)
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 T = TypeVar("T")
@@ -81,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("url")
     add.add_argument("--name", default="")
     add.add_argument("--interval", default=None, help="e.g. 10m")
+    add.add_argument(
+        "--backfill", default=None, help="first-poll catch-up window, e.g. 3d, or 'all'"
+    )
     add.set_defaults(handler=cmd_feeds_add)
     remove = feeds_sub.add_parser("remove", parents=[common], help="stop polling a feed")
     remove.add_argument("url")
@@ -206,7 +215,7 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
-    feed = _feed_from_args(args.url, args.name, args.interval)
+    feed = _feed_from_args(args.url, args.name, args.interval, args.backfill)
     added = _with_store(settings, lambda store, now: store.add_feed(feed, "cli", now))
     print(("added " if added else "already present: ") + feed.url)
     return 0
@@ -246,13 +255,14 @@ def read_opml(path: Path) -> list[Feed]:
     return feeds
 
 
-def _feed_from_args(url: str, name: str, interval: str | None) -> Feed:
+def _feed_from_args(url: str, name: str, interval: str | None, backfill: str | None = None) -> Feed:
     try:
         parsed_url = FEED_KEYS["url"].parse(url)
         parsed_interval = FEED_KEYS["interval"].parse(interval) if interval else None
+        parsed_backfill = parse_backfill(backfill) if backfill else None
     except ValueError as exc:
         raise ConfigError(f"feed: {exc}") from None
-    return Feed(parsed_url, name, parsed_interval)
+    return Feed(parsed_url, name, parsed_interval, parsed_backfill)
 
 
 def _with_store(settings: Settings, action: Callable[[Any, datetime], T]) -> T:

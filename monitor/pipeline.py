@@ -11,6 +11,7 @@ stops the cycle. Only a ``StoreError`` (the database is unusable) propagates.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -32,7 +33,7 @@ from monitor.core.records import (
     Scored,
     Validators,
 )
-from monitor.ingest import schedule
+from monitor.ingest import baseline, schedule
 from monitor.ingest.extract import build_article, decode_html
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.fetch import ARTICLE_ACCEPT
@@ -68,6 +69,7 @@ class Deps:
     ingest: Callable[[Sequence[Article | Scored], datetime], tuple[int, int]] | None = None
     concurrency: int = 8
     max_items: int = 100
+    backfill: float = math.inf  # first-poll catch-up window, seconds (see ingest.baseline)
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
     monotonic: Callable[[], float] = time.monotonic
@@ -95,7 +97,10 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
     except (FetchError, ParseError) as exc:
         return _failed(feed, deps, policy, exc, now, started)
     fresh = deps.store.filter_new(parsed.items)
-    articles = [fetch_article(item, deps) for item in fresh if not deps.stop.is_set()]
+    recent, old = baseline.split(fresh, baseline.window_for(feed, deps.backfill), now)
+    if old:  # the back catalogue of a first poll: known from now on, never alerted
+        deps.store.save_items([baseline.as_seen(item, now) for item in old], now)
+    articles = [fetch_article(item, deps) for item in recent if not deps.stop.is_set()]
     if deps.stop.is_set():  # abandon: nothing of this feed is stored, it is redone next time
         return FeedRun(feed.url, "skipped", error="shutting down")
     entries: Sequence[Article | Scored] = deps.scorer.score(articles) if deps.scorer else articles
@@ -108,7 +113,7 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
         feed.url,
         "ok",
         new=stored,
-        skipped=len(parsed.items) - len(fresh),
+        skipped=len(parsed.items) - len(recent),
         alerted=alerted,
         warning=parsed.warning,
         elapsed=deps.monotonic() - started,

@@ -139,6 +139,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN last_warning TEXT;     -- NULL when the feed parsed cleanly
     """,
+    # 7 (numbered 7 when merged with 6): the first-poll catch-up window chosen per feed.
+    """
+    ALTER TABLE feeds ADD COLUMN backfill REAL;  -- seconds; NULL = polling.backfill; Inf = all
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

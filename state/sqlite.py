@@ -141,10 +141,11 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
             if row is not None and not row["removed"]:
                 return False
             tx.execute(
-                "INSERT INTO feeds (url, name, interval, origin, created_at) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO feeds (url, name, interval, backfill, origin, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (url) DO UPDATE SET removed = 0, name = excluded.name,"
-                " interval = excluded.interval, next_check = NULL",
-                (feed.url, feed.name, feed.interval, origin, to_text(now)),
+                " interval = excluded.interval, backfill = excluded.backfill, next_check = NULL",
+                (feed.url, feed.name, feed.interval, feed.backfill, origin, to_text(now)),
             )
             return True
 

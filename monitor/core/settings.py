@@ -11,6 +11,7 @@ come from the environment only or from the file, and are never printed.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -67,6 +68,13 @@ def parse_size(value: Any) -> int:
     if size <= 0:
         raise ValueError(f"must be greater than zero, got {value!r}")
     return size
+
+
+def parse_backfill(value: Any) -> float:
+    """A first-poll catch-up window: a duration in seconds, or "all" (``math.inf``)."""
+    if isinstance(value, str) and value.strip().lower() == "all":
+        return math.inf
+    return parse_duration(value)
 
 
 def _positive_int(value: Any) -> int:
@@ -195,6 +203,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_backoff": Key(parse_duration, "6h", "longest wait after repeated failures"),
         "extract_timeout": Key(parse_duration, "15s", "hard deadline for extracting one article"),
         "max_items_per_feed": Key(_positive_int, 100, "newest items considered per feed per poll"),
+        "backfill": Key(
+            parse_backfill,
+            "24h",
+            "a new feed's first poll alerts only on items this recent (or 'all'); "
+            "older ones are stored as seen",
+        ),
         "user_agent": Key(
             _text,
             "appban-monitor/0.1 (+https://github.com/appban-monitor/appban-monitor)",

@@ -67,7 +67,7 @@ def child(urls: list[str], concurrency: int) -> dict[str, float]:
     config = tmp / "monitor.toml"
     config.write_text(
         f'[state]\npath = "{tmp / "state.sqlite3"}"\n[polling]\nallow_private_addresses = true\n'
-        f"concurrency = {concurrency}\nper_host = {concurrency}\n"
+        f'concurrency = {concurrency}\nper_host = {concurrency}\nbackfill = "all"\n'
         + "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
     )
     with open(os.devnull, "w") as devnull:
