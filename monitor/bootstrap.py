@@ -40,6 +40,7 @@ from monitor.pipeline import Deps
 from monitor.scoring.registry import ensure_active
 from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup
 from monitor.service import Job, Service
+from state.checkbatch import CheckBatch
 from state.sqlite import SQLiteStore
 
 log = logging.getLogger("monitor.bootstrap")
@@ -113,6 +114,8 @@ def build_app(
             timeout=settings.polling.extract_timeout, workers=min(2, settings.polling.concurrency)
         )
         app.closers.append(extractor.close)
+        checks = CheckBatch(store.record_checks)
+        app.closers.append(checks.close)
         app.deps = Deps(
             store=store,
             fetcher=fetcher,
@@ -126,6 +129,7 @@ def build_app(
             concurrency=settings.polling.concurrency,
             max_items=settings.polling.max_items_per_feed,
             backfill=settings.polling.backfill,
+            checks=checks,
             rng=random.Random(),
             stop=stop or threading.Event(),
         )

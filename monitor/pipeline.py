@@ -26,6 +26,7 @@ from monitor.core.ports import ExtractorPort, FetcherPort, ScorerPort
 from monitor.core.records import (
     Article,
     CycleReport,
+    FeedCheck,
     FeedHealth,
     FeedItem,
     FeedRun,
@@ -37,11 +38,14 @@ from monitor.ingest import baseline, schedule
 from monitor.ingest.extract import build_article, decode_html
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.fetch import ARTICLE_ACCEPT
+from state.checkbatch import CheckBatch
 from state.store import Store
 
 log = logging.getLogger("monitor.pipeline")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+# one line per changed or failed feed; 304s only at DEBUG (the cycle line counts them)
+_LEVELS = {"error": logging.WARNING, "not_modified": logging.DEBUG}
 
 
 class Ingest:
@@ -70,6 +74,7 @@ class Deps:
     concurrency: int = 8
     max_items: int = 100
     backfill: float = math.inf  # first-poll catch-up window, seconds (see ingest.baseline)
+    checks: CheckBatch | None = None  # write-behind for 304s; None: written at once
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
     monotonic: Callable[[], float] = time.monotonic
@@ -89,7 +94,11 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
                 answer.etag or feed.etag, answer.last_modified or feed.last_modified
             )
             next_check = schedule.after_success(policy, now, deps.rng)
-            deps.store.record_success(feed.url, validators, now, next_check, 0, parsed=False)
+            check = FeedCheck(feed.url, validators, now, next_check)
+            if deps.checks is not None:  # off this thread's path: written in batches
+                deps.checks.add(check)
+            else:
+                deps.store.record_checks([check])
             return FeedRun(
                 feed.url, "not_modified", elapsed=deps.monotonic() - started, next_check=next_check
             )
@@ -150,6 +159,8 @@ def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleRep
         max_workers=max(1, deps.concurrency), thread_name_prefix="feed"
     ) as pool:
         runs = list(pool.map(lambda feed: _guarded(feed, deps), due))
+    if deps.checks is not None:
+        deps.checks.flush()
     return CycleReport(started=started, finished=deps.clock(), runs=tuple(runs))
 
 
@@ -169,7 +180,7 @@ def _guarded(feed: FeedHealth, deps: Deps) -> FeedRun:
     log_event(
         log,
         "feed",
-        logging.WARNING if run.status == "error" else logging.INFO,
+        _LEVELS.get(run.status, logging.INFO),
         feed_url=run.feed_url,
         status=run.status,
         new=run.new,

@@ -65,6 +65,7 @@ class Service:
             log,
             "cycle",
             feeds=len(report.runs),
+            not_modified=report.not_modified,
             new=report.new,
             errors=report.errors,
             elapsed=(report.finished - report.started).total_seconds(),

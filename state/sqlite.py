@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.errors import CorruptStoreError, SchemaVersionError, StoreError
-from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from monitor.core.records import (
+    Article,
+    Feed,
+    FeedCheck,
+    FeedHealth,
+    FeedItem,
+    Scored,
+    Validators,
+)
 from state.codec import record_from_row, to_text
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
@@ -199,6 +207,25 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
                 ),
             )
 
+    def record_checks(self, checks: Sequence[FeedCheck]) -> None:
+        rows = [
+            (
+                c.validators.etag,
+                c.validators.last_modified,
+                to_text(c.checked_at),
+                to_text(c.checked_at),
+                to_text(c.next_check),
+                c.url,
+            )
+            for c in checks
+        ]
+        with self.transaction() as tx:
+            tx.executemany(
+                "UPDATE feeds SET etag = ?, last_modified = ?, last_checked = ?, last_success = ?,"
+                " last_error = NULL, consecutive_failures = 0, next_check = ? WHERE url = ?",
+                rows,
+            )
+
     def record_failure(self, url: str, error: str, now: datetime, next_check: datetime) -> int:
         with self.transaction() as tx:
             tx.execute(
@@ -255,6 +282,9 @@ class Transaction(OutboxTx):
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         return self._db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._db.executemany(sql, rows)
 
     def executescript_in_tx(self, script: str) -> None:
         # executescript() would COMMIT first; run statements one by one instead.

@@ -15,7 +15,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from monitor.core.records import (
+    Article,
+    Feed,
+    FeedCheck,
+    FeedHealth,
+    FeedItem,
+    Scored,
+    Validators,
+)
 
 
 class Store(Protocol):
@@ -48,6 +56,10 @@ class Store(Protocol):
     ) -> None:
         """A good poll: clears the error count; ``warning`` is the parse warning of an
         ill-formed feed (kept as it was when ``parsed`` is False, i.e. after a 304)."""
+
+    def record_checks(self, checks: Sequence[FeedCheck]) -> None:
+        """Record many not-modified polls in ONE transaction (all or none), like
+        ``record_success(..., parsed=False)`` for each."""
 
     def record_failure(self, url: str, error: str, now: datetime, next_check: datetime) -> int:
         """Store a failed poll; returns the new count of consecutive failures."""

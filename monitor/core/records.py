@@ -80,6 +80,16 @@ class NotModified:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedCheck:
+    """A not-modified poll to record: the feed stays healthy; validators may be refreshed."""
+
+    url: str
+    validators: Validators
+    checked_at: datetime
+    next_check: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     """One entry of a parsed feed, before its article page is fetched."""
 
@@ -211,3 +221,7 @@ class CycleReport:
     @property
     def errors(self) -> int:
         return sum(1 for r in self.runs if r.status == "error")
+
+    @property
+    def not_modified(self) -> int:
+        return sum(1 for r in self.runs if r.status == "not_modified")
