@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from classifiers.artifact import ModelArtifact
 from monitor.alerting.alerts import AlertingIngest
@@ -79,9 +80,11 @@ def open_store(settings: Settings) -> SQLiteStore:
     return SQLiteStore(Path(settings.state.path))
 
 
-def fetch_limits(settings: Settings) -> FetchLimits:
+def fetch_limits(settings: Settings, hosts: int = 0) -> FetchLimits:
+    """The fetcher's limits; ``hosts`` (distinct feed hosts) sizes the kept-alive pool."""
     polling = settings.polling
     return FetchLimits(
+        keepalive=min(hosts * polling.per_host, 1000),
         timeout=polling.timeout,
         max_bytes=polling.max_bytes,
         allow_private_addresses=polling.allow_private_addresses,
@@ -108,7 +111,8 @@ def build_app(
         digest_mode = settings.notify.mode == "digest"
         app.drain = Drain(store, app.notifier, clock, hold_for_digest=digest_mode)
         sync_configured_feeds(store, settings, clock())
-        fetcher = Fetcher(fetch_limits(settings))
+        hosts = {urlsplit(feed.url).hostname for feed in store.feeds()}
+        fetcher = Fetcher(fetch_limits(settings, len(hosts)))
         app.closers.append(fetcher.close)
         extractor = Extractor(
             timeout=settings.polling.extract_timeout, workers=min(2, settings.polling.concurrency)
@@ -127,6 +131,7 @@ def build_app(
                 store, settings.dedupe.event_window, settings.dedupe.near_duplicate
             ),
             concurrency=settings.polling.concurrency,
+            per_host=settings.polling.per_host,
             max_items=settings.polling.max_items_per_feed,
             backfill=settings.polling.backfill,
             checks=checks,
