@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import build_app, build_scorer, serve_http
-    from monitor.service import Job, Service
+    from monitor.service import Service
 
     scorer = build_scorer(settings)
     app = build_app(settings, scorer=scorer)
@@ -134,8 +134,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         service = Service(
             app.deps,
             tick=tick,
-            extra_jobs=[Job("drain", app.drain, max(1.0, min(tick, 10.0))), *app.jobs],
+            extra_jobs=list(app.jobs),
             after_cycle=app.after_cycle,  # metrics, drain, feed-health notices
+            drain=app.drain,  # also on every committed alert, and every drain_every seconds
+            drain_every=max(1.0, min(tick, 10.0)),
         )
         if args.once:
             report = service.cycle()

@@ -77,6 +77,7 @@ class Deps:
     max_items: int = 100
     backfill: float = math.inf  # first-poll catch-up window, seconds (see ingest.baseline)
     checks: CheckBatch | None = None  # write-behind for 304s; None: written at once
+    on_alert: Callable[[], None] | None = None  # called once a feed's alerts are committed
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
     monotonic: Callable[[], float] = time.monotonic
@@ -117,6 +118,8 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
     entries: Sequence[Article | Scored] = deps.scorer.score(articles) if deps.scorer else articles
     assert deps.ingest is not None
     stored, alerted = deps.ingest(entries, now)
+    if alerted and deps.on_alert is not None:
+        deps.on_alert()  # deliver now, not after the whole cycle
     next_check = schedule.after_success(policy, now, deps.rng)
     validators = Validators(answer.etag, answer.last_modified)
     deps.store.record_success(feed.url, validators, now, next_check, stored, parsed.warning)

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from monitor.core.records import (
     Scored,
     Validators,
 )
-from state.codec import record_from_row, to_text
+from state.codec import from_text, record_from_row, to_text
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
@@ -175,6 +175,14 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
             (to_text(now),),
         )
         return [_feed_health(row) for row in rows]
+
+    def next_due(self) -> datetime | None:
+        row = self.query(
+            "SELECT COUNT(*), MIN(COALESCE(next_check, '')) FROM feeds WHERE removed = 0"
+        )[0]
+        if not row[0]:
+            return None
+        return from_text(row[1]) if row[1] else datetime.min.replace(tzinfo=UTC)
 
     def record_success(
         self,

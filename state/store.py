@@ -43,6 +43,10 @@ class Store(Protocol):
     def due_feeds(self, now: datetime) -> list[FeedHealth]:
         """Active feeds whose next check is at or before ``now``, most overdue first."""
 
+    def next_due(self) -> datetime | None:
+        """The earliest next check of an active feed (a never-polled feed: ``datetime.min``
+        in UTC); None when there are no feeds."""
+
     def record_success(
         self,
         url: str,
