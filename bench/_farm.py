@@ -109,7 +109,9 @@ class Farm:
                     self.first = time.monotonic()
                 lines = head.decode("latin-1").split("\r\n")
                 path = lines[0].split(" ")[1]
-                headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])}
+                headers = {
+                    k.lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])
+                }
                 await asyncio.sleep(self.latency)
                 status, ctype, body, etag = self.answer(path, headers.get("if-none-match"))
                 reason = {200: "OK", 304: "Not Modified"}[status]

@@ -56,9 +56,11 @@ def _stat(pid: int) -> tuple[int, float, float] | None:
     except OSError:
         return None
     fields = text[text.rindex(")") + 2 :].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, (
-        int(fields[13]) + int(fields[14])
-    ) / TICK
+    return (
+        int(fields[1]),
+        (int(fields[11]) + int(fields[12])) / TICK,
+        (int(fields[13]) + int(fields[14])) / TICK,
+    )
 
 
 def tree(root: int) -> list[int]:
@@ -155,7 +157,9 @@ def show(results: list[Result], floor: Result | None) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    )
 
 
 # --------------------------------------------------------------------------- the service
@@ -190,7 +194,9 @@ def alert_times(slack: Any, published: dict[str, float]) -> list[float]:
     return delays
 
 
-def bench_service(args: argparse.Namespace, farm: FarmProcess, slack: Any, tmp: Path) -> list[Result]:
+def bench_service(
+    args: argparse.Namespace, farm: FarmProcess, slack: Any, tmp: Path
+) -> list[Result]:
     config = write_config(tmp, farm.urls, slack.webhook_url, f"{args.interval}s", args.concurrency)
     log = tmp / "service.log"
     farm.ask("stats")
@@ -293,7 +299,9 @@ asyncio.run(main())
 
 def run_script(name: str, script: str, argv: list[str]) -> Result:
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, text=True
+    )
     watch = Watch(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     watch.stop()

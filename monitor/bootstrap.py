@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from classifiers.artifact import ModelArtifact
 from monitor.alerting.alerts import AlertingIngest
 from monitor.core.ports import ScorerPort
 from monitor.core.records import CycleReport
@@ -39,10 +39,13 @@ from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Me
 from monitor.ops.web import HttpServer, Response
 from monitor.pipeline import Deps
 from monitor.scoring.registry import ensure_active
-from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup
+from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup, load_artifact
 from monitor.service import Job, Service
 from state.checkbatch import CheckBatch
 from state.sqlite import SQLiteStore
+
+if TYPE_CHECKING:  # scikit-learn and skops load when a model does (~2 s)
+    from classifiers.artifact import ModelArtifact
 
 log = logging.getLogger("monitor.bootstrap")
 
@@ -276,11 +279,11 @@ def default_model_path(settings: Settings) -> Path:
 def load_or_train(settings: Settings) -> ModelArtifact:
     """The model to serve (explicit path, else the registry's active one, trained if none)."""
     if settings.classifier.model_path:
-        return ModelArtifact.load(Path(settings.classifier.model_path))
+        return load_artifact(Path(settings.classifier.model_path))
 
     store = open_store(settings)
     try:
-        return ModelArtifact.load(ensure_active(settings, store, utcnow()))
+        return load_artifact(ensure_active(settings, store, utcnow()))
     finally:
         store.close()
 

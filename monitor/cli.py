@@ -125,9 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import build_app, build_scorer, serve_http
+    from monitor.scoring.score import BackgroundScorer
     from monitor.service import Service
 
-    scorer = build_scorer(settings)
+    scorer = BackgroundScorer(lambda: build_scorer(settings))  # polling starts meanwhile
     app = build_app(settings, scorer=scorer)
     try:
         tick = _tick(settings)
