@@ -36,7 +36,7 @@ from monitor.core.records import (
     Validators,
 )
 from monitor.ingest import baseline, schedule
-from monitor.ingest.extract import build_article, decode_html
+from monitor.ingest.extract import NAVIGATION_SHARE, build_article, decode_html, link_share
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.fetch import ARTICLE_ACCEPT
 from state.checkbatch import CheckBatch
@@ -149,10 +149,14 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
         return build_article(item, None, None, "fetch failed: unexpected 304", now)
     if page.content_type not in HTML_TYPES:
         return build_article(item, page, None, f"not html: {page.content_type}", now)
+    html = decode_html(page.body, page.charset)
     try:
-        extracted = deps.extractor.extract(decode_html(page.body, page.charset), page.final_url)
+        extracted = deps.extractor.extract(html, page.final_url)
     except ExtractError as exc:
         return build_article(item, page, None, f"extraction failed: {exc}", now)
+    share = link_share(html, getattr(extracted, "text", ""))
+    if share >= NAVIGATION_SHARE:  # a menu, not an article
+        return build_article(item, page, None, f"navigation only: {share:.0%} link text", now)
     return build_article(item, page, extracted, None, now)  # type: ignore[arg-type]
 
 
