@@ -118,7 +118,7 @@ def build_app(
         fetcher = Fetcher(fetch_limits(settings, len(hosts)))
         app.closers.append(fetcher.close)
         extractor = Extractor(
-            timeout=settings.polling.extract_timeout, workers=min(2, settings.polling.concurrency)
+            timeout=settings.polling.extract_timeout, workers=settings.polling.extract_workers
         )
         app.closers.append(extractor.close)
         checks = CheckBatch(store.record_checks)

@@ -202,6 +202,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "max_backoff": Key(parse_duration, "6h", "longest wait after repeated failures"),
         "extract_timeout": Key(parse_duration, "15s", "hard deadline for extracting one article"),
+        "extract_workers": Key(
+            _positive_int, 1, "extraction worker processes (each adds ~50 MB of memory)"
+        ),
         "max_items_per_feed": Key(_positive_int, 100, "newest items considered per feed per poll"),
         "backfill": Key(
             parse_backfill,
