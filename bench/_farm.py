@@ -1,8 +1,9 @@
 """A local feed farm for bench/poll.py: N feeds on H loopback hosts, one asyncio process.
 
-    python bench/_farm.py FEEDS HOSTS LATENCY_MS
+    python bench/_farm.py FEEDS HOSTS LATENCY_MS [OLD_ITEMS]
 
-Feed ``n`` lives on host ``127.0.0.{2 + n % HOSTS}`` at ``/feed/<n>.xml``: 15 items dated
+Feed ``n`` lives on host ``127.0.0.{2 + n % HOSTS}`` at ``/feed/<n>.xml``: OLD_ITEMS
+(default 15) items dated
 two days ago (a cold start's back catalogue), answering ``If-None-Match`` with 304.
 Every response waits LATENCY_MS first (the network is not free). Article pages are
 ~80 KB news pages (an article in the usual navigation, scripts and footer).
@@ -53,8 +54,8 @@ def page(title: str, text: str) -> bytes:
 
 
 class Farm:
-    def __init__(self, feeds: int, hosts: int, latency: float, port: int) -> None:
-        self.feeds, self.hosts, self.latency, self.port = feeds, hosts, latency, port
+    def __init__(self, feeds: int, hosts: int, latency: float, port: int, old: int) -> None:
+        self.feeds, self.hosts, self.latency, self.port, self.old = feeds, hosts, latency, port, old
         self.extra: dict[int, list[tuple[int, datetime]]] = {}  # feed -> (story, published)
         self.gen = [0] * feeds
         self.requests = {"feed": 0, "not_modified": 0, "article": 0}
@@ -71,7 +72,7 @@ class Farm:
 
     def feed_xml(self, n: int) -> bytes:
         entries = [(f"Old story {n}-{i}", f"/article/{n}/{i}.html", OLD - timedelta(minutes=i))
-                   for i in range(15)]  # fmt: skip
+                   for i in range(self.old)]  # fmt: skip
         for story, when in self.extra.get(n, []):
             entries.insert(0, (self.stories[story][0], f"/article/{n}/s{story}.html", when))
         items = "".join(
@@ -144,10 +145,10 @@ class Farm:
         return stats
 
 
-async def main(feeds: int, hosts: int, latency: float) -> None:
+async def main(feeds: int, hosts: int, latency: float, old: int) -> None:
     first = await asyncio.start_server(lambda r, w: farm.handle(r, w), "127.0.0.2", 0)
     port = first.sockets[0].getsockname()[1]
-    farm = Farm(feeds, hosts, latency, port)
+    farm = Farm(feeds, hosts, latency, port, old)
     servers = [first] + [
         await asyncio.start_server(farm.handle, f"127.0.0.{2 + h}", port, backlog=512)
         for h in range(1, hosts)
@@ -161,4 +162,5 @@ async def main(feeds: int, hosts: int, latency: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000))
+    old = int(sys.argv[4]) if len(sys.argv) > 4 else 15
+    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000, old))

@@ -117,9 +117,10 @@ class Watch:
 
 # --------------------------------------------------------------------------- the farm
 class FarmProcess:
-    def __init__(self, feeds: int, hosts: int, latency_ms: float) -> None:
+    def __init__(self, feeds: int, hosts: int, latency_ms: float, old: int) -> None:
+        farm = [str(ROOT / "bench/_farm.py"), str(feeds), str(hosts), str(latency_ms), str(old)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench/_farm.py"), str(feeds), str(hosts), str(latency_ms)],
+            [sys.executable, *farm],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert self.proc.stdout is not None
@@ -345,6 +346,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--new", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--old-items", type=int, default=15, help="back catalogue per feed")
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -354,7 +356,7 @@ def main() -> None:
     from tests.support.fake_slack import FakeSlack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-poll-"))
-    farm = FarmProcess(args.feeds, args.hosts, args.latency_ms)
+    farm = FarmProcess(args.feeds, args.hosts, args.latency_ms, args.old_items)
     results: list[Result] = []
     try:
         train_model(tmp)
