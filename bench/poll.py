@@ -20,7 +20,7 @@ machine, wall seconds and peak RSS (sum over the tree, sampled) are printed besi
   farm's first request.
 - naive: sequential feedparser with stored etags + trafilatura for new items (one round:
   at 100 ms per response it takes minutes; --skip naive to leave it out).
-- reader: lemon24/reader update_feeds(workers=8), when installed (``pip install
+- reader: lemon24/reader update_feeds(workers=8) + trafilatura, when installed (``pip install
   .[bench]``), else skipped with a message.
 - floor: only the N conditional GETs, httpx async, --concurrency in flight, 2 per host.
 """
@@ -289,6 +289,27 @@ for url, etag in etags.items():
 print(new)
 """
 
+READER = """
+import json, sys, trafilatura
+from reader import make_reader
+reader = make_reader(sys.argv[1])
+if sys.argv[2] == "prime":  # not measured: subscribe and read the back catalogue
+    for url in json.load(open(sys.argv[3])):
+        reader.add_feed(url, exist_ok=True)
+    reader.update_feeds(workers=8)
+    for entry in reader.get_entries(read=False):
+        reader.mark_entry_as_read(entry)
+    print("primed")
+else:
+    reader.update_feeds(workers=8, scheduled=False)  # every feed, like one cycle
+    new = 0
+    for entry in reader.get_entries(read=False):
+        trafilatura.extract(trafilatura.fetch_url(entry.link))
+        reader.mark_entry_as_read(entry)
+        new += 1
+    print(new)
+"""
+
 FLOOR = """
 import asyncio, json, sys, httpx
 etags = json.load(open(sys.argv[1])); conc = int(sys.argv[2])
@@ -333,6 +354,13 @@ def bench_baselines(args: argparse.Namespace, farm: FarmProcess, tmp: Path) -> l
             import reader  # noqa: F401
         except ImportError:
             print("reader: lemon24/reader is not installed (pip install '.[bench]'); skipped")
+        else:
+            urls, db = tmp / "urls.json", str(tmp / "reader.sqlite")
+            urls.write_text(json.dumps(farm.urls))
+            run_script("reader prime", READER, [db, "prime", str(urls)])
+            farm.ask(f"publish {args.new}")
+            name = f"reader update_feeds(8), {args.new} new"
+            results.append(run_script(name, READER, [db, "update"]))
     for round_no in range(args.rounds):
         etags.write_text(json.dumps(farm.ask("etags")))
         results.append(run_script(f"HTTP floor round {round_no + 1}", FLOOR,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from monitor.core.errors import ModelError
 from monitor.core.logs import log_event
+from monitor.core.ports import ScorerPort
 from monitor.core.records import Article, Scored
 from state.labels import LabelStore
 
@@ -115,10 +116,10 @@ class BackgroundScorer:
     while scikit-learn and the model load (~2 s); the first use waits for it. A build
     that fails is logged once and raised again on every use."""
 
-    def __init__(self, build: Callable[[], object]) -> None:
+    def __init__(self, build: Callable[[], ScorerPort]) -> None:
         self._build = build
         self._ready = threading.Event()
-        self._scorer: object | None = None
+        self._scorer: ScorerPort | None = None
         self._error: BaseException | None = None
         threading.Thread(target=self._load, name="model-load", daemon=True).start()
 
@@ -131,10 +132,11 @@ class BackgroundScorer:
         finally:
             self._ready.set()
 
-    def wait(self) -> object:
+    def wait(self) -> ScorerPort:
         self._ready.wait()
         if self._error is not None:
             raise self._error
+        assert self._scorer is not None
         return self._scorer
 
     @property
@@ -144,8 +146,7 @@ class BackgroundScorer:
     def score(self, articles: Sequence[Article]) -> list[Scored]:
         if not articles:
             return []
-        result: list[Scored] = self.wait().score(articles)
-        return result
+        return self.wait().score(articles)
 
     def __getattr__(self, name: str) -> object:  # artifact, ... of the built scorer
         if name.startswith("_"):

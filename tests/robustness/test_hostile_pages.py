@@ -173,4 +173,4 @@ def test_a_navigation_only_page_falls_back_to_the_summary(
         rig.fetcher.close()
         rig.store.close()
     assert row["method"] == "summary" and row["text"] == "S."
-    assert row["fallback_reason"].startswith("navigation only")
+    assert str(row["fallback_reason"]).startswith("navigation only")
