@@ -154,10 +154,10 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
         extracted = deps.extractor.extract(html, page.final_url)
     except ExtractError as exc:
         return build_article(item, page, None, f"extraction failed: {exc}", now)
-    share = link_share(html, getattr(extracted, "text", ""))
+    share = link_share(html, extracted.text)
     if share >= NAVIGATION_SHARE:  # a menu, not an article
         return build_article(item, page, None, f"navigation only: {share:.0%} link text", now)
-    return build_article(item, page, extracted, None, now)  # type: ignore[arg-type]
+    return build_article(item, page, extracted, None, now)
 
 
 def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleReport:

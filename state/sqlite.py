@@ -28,6 +28,7 @@ from monitor.core.records import (
     Validators,
 )
 from state.codec import from_text, record_from_row, to_text
+from state.eventlog import EventLogStore
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
@@ -38,7 +39,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
+class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
     """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:

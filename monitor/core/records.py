@@ -116,6 +116,17 @@ ExtractionMethod = Literal["trafilatura", "summary"]
 
 
 @dataclass(frozen=True, slots=True)
+class Extracted:
+    """What trafilatura found on a page. ``date`` is the page's date (midnight UTC)."""
+
+    title: str
+    text: str
+    date: datetime | None
+    sitename: str
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """An item with its text: extracted from the page, or the feed summary as fallback."""
 
@@ -139,6 +150,7 @@ class Scored:
     is_ban: bool  # score >= threshold
     why: tuple[str, ...]  # top contributing terms
     model_version: str
+    threshold: float | None = None  # the threshold is_ban was decided with
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +176,18 @@ class Summary:
 
 
 AlertKind = Literal["alert", "update"]
+
+# The lifecycle status of an event (``monitor.alerting.lifecycle``): id -> how it reads.
+EVENT_STATUS_LABELS: dict[str, str] = {
+    "announced": "announced",
+    "in_force": "in force",
+    "expanded": "expanded",
+    "extended": "extended",
+    "challenged": "challenged in court",
+    "blocked_by_court": "blocked by a court",
+    "lifted": "lifted",
+    "reinstated": "reinstated",
+}
 AlertStatus = Literal["pending", "sent", "failed"]
 
 
@@ -185,6 +209,8 @@ class Alert:
     thread_ts: str | None = None  # for updates: the parent alert's ts
     source_count: int = 1  # sources known for the event when this alert was made
     new_facts: tuple[str, ...] = ()  # for updates: what this report adds
+    event_status: str | None = None  # the event's lifecycle status (EVENT_STATUS_LABELS)
+    previous_status: str | None = None  # status updates: the status before this report
 
 
 FeedStatus = Literal["ok", "not_modified", "error", "skipped"]
@@ -225,3 +251,14 @@ class CycleReport:
     @property
     def not_modified(self) -> int:
         return sum(1 for r in self.runs if r.status == "not_modified")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One item of the review queue, as shown on the CLI and in the Slack digest."""
+
+    item_id: int
+    title: str
+    url: str
+    score: float
+    threshold: float

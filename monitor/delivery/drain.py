@@ -28,7 +28,7 @@ from monitor.core.errors import NotifyAuthError, NotifyError, redact
 from monitor.core.logs import log_event
 from monitor.core.records import Alert
 from monitor.delivery.notify import Notifier
-from state.sqlite import SQLiteStore
+from state.store import Outbox
 
 log = logging.getLogger("monitor.deliver")
 
@@ -68,7 +68,7 @@ def retry_delay(
 
 @dataclass
 class Drain:
-    store: SQLiteStore
+    store: Outbox
     notifier: Notifier
     clock: Callable[[], datetime]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -190,6 +190,9 @@ class Drain:
         parent = self.store.parent_of(alert)
         if parent is None or parent.message_ts is None:
             return
+        # the parent card shows the event's current status (a status reply changes it)
+        status = self.store.event_status(alert.event_id) or parent.event_status
+        parent = replace(parent, event_status=status)
         try:
             self.notifier.update_parent(parent, self.store.event_source_count(alert.event_id))
         except NotifyError as exc:  # cosmetic: the count catches up on the next update

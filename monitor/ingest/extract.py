@@ -31,7 +31,6 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import unescape
 from types import TracebackType
@@ -39,7 +38,7 @@ from types import TracebackType
 import charset_normalizer
 
 from monitor.core.errors import ExtractError
-from monitor.core.records import Article, FeedItem, FetchedPage
+from monitor.core.records import Article, Extracted, FeedItem, FetchedPage
 from monitor.ingest.workers import RawResult, Task, Worker, run_trafilatura, worker_entry
 
 __all__ = [  # names other modules import from here, wherever they now live
@@ -104,8 +103,9 @@ def decode_html(body: bytes, http_charset: str | None) -> str:
         return body.decode("utf-8")
     if not declared and (text := _strict_utf8(body)) is not None:
         return text  # valid UTF-8 is practically never another charset by accident
-    for encoding in (declared, _guess(body) if not declared else None):
-        if encoding and (text := _decode(body, encoding)) is not None:
+    candidates: tuple[str | None, ...] = (declared, _guess(body) if not declared else None)
+    for candidate in candidates:
+        if candidate and (text := _decode(body, candidate)) is not None:
             return text
     return body.decode("utf-8", errors="replace")
 
@@ -167,17 +167,6 @@ def _is_non_ascii_utf8(body: bytes) -> bool:
 
 
 # -- extraction in worker processes ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Extracted:
-    """What trafilatura found on a page. ``date`` is the page's date (midnight UTC)."""
-
-    title: str
-    text: str
-    date: datetime | None
-    sitename: str
-    language: str | None
 
 
 class Extractor:

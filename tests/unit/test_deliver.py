@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +16,13 @@ from monitor.delivery.drain import Drain, RetryPolicy, retry_delay
 from monitor.delivery.notify import Delivery
 from state.sqlite import SQLiteStore
 from tests.support.clock import SettableClock
+from tests.support.fakes import FakeNotifier
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 
 
 @dataclass
-class RecordingNotifier:
+class RecordingNotifier(FakeNotifier):
     """Delivers into ``sent``; ``failures`` are raised, one per send, before delivering."""
 
     name: str = "recording"
@@ -75,7 +77,7 @@ def add_alert(store: SQLiteStore, n: int, kind: str = "alert", parent: str | Non
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     s = SQLiteStore(tmp_path / "s.sqlite3")
     yield s
     s.close()
