@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.core.errors import ExtractError
-from monitor.core.records import Feed, FeedHealth
+from monitor.core.records import Extracted, Feed, FeedHealth
 from monitor.ingest import schedule
 from monitor.ingest.fetch import Fetcher, FetchLimits
 from monitor.pipeline import Deps, host_lanes, run_cycle
@@ -19,7 +19,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 class NoExtractor:
-    def extract(self, html: str, url: str) -> object:
+    def extract(self, html: str, url: str) -> Extracted:
         raise ExtractError("no pages in this test")
 
 
