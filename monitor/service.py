@@ -70,6 +70,7 @@ class Service:
         log_event(
             log,
             "cycle",
+            logging.INFO if report.runs else logging.DEBUG,  # the loop wakes when nothing is due
             feeds=len(report.runs),
             not_modified=report.not_modified,
             new=report.new,
