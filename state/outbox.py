@@ -182,7 +182,7 @@ class OutboxStore:
         """``monitor alerts retry``: failed alerts go back to pending, due now."""
         return self.execute_write(
             "UPDATE alerts SET status = 'pending', next_attempt = NULL,"
-            " attempts = MIN(attempts, 1) WHERE status = 'failed'"
+            " attempts = CASE WHEN attempts > 1 THEN 1 ELSE attempts END WHERE status = 'failed'"
         )
 
 

@@ -31,7 +31,12 @@ def text_hash(text: str) -> str:
 
 
 class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
-    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
+    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests.
+
+    Its SQL (here and in the mixins) is written so PostgreSQL accepts it too (``?``
+    marks, ``RETURNING``, ISO text times): ``state.postgres.PostgresStore`` replaces only
+    the plumbing (connections, transactions, migrations) and the replica coordination.
+    """
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
         self.path = str(path)
@@ -125,10 +130,10 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
                     " VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (url) DO UPDATE SET name = excluded.name,"
                     " interval = excluded.interval,"
-                    " removed = CASE removed WHEN 2 THEN 0 ELSE removed END",
+                    " removed = CASE feeds.removed WHEN 2 THEN 0 ELSE feeds.removed END",
                     (feed.url, feed.name, feed.interval, origin, to_text(now)),
                 )
-            listed = [feed.url for feed in feeds]
+            listed = [feed.url for feed in feeds] or [""]  # NOT IN () is SQLite-only
             tx.execute(
                 "UPDATE feeds SET removed = 2 WHERE removed = 0 AND origin IN ('config', 'default')"
                 f" AND url NOT IN ({', '.join('?' * len(listed))})",
@@ -166,6 +171,17 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
             (to_text(now),),
         )
         return [_feed_health(row) for row in rows]
+
+    def claim_feeds(self, now: datetime, limit: int) -> list[FeedHealth]:
+        """The due feeds this process polls now. One process owns a SQLite file, so no
+        lease is needed: every due feed (``limit`` is a batch hint for shared engines)."""
+        return self.due_feeds(now)
+
+    @contextmanager
+    def exclusive(self, name: str, *, wait: bool = False) -> Iterator[bool]:
+        """Run a job on one process at a time: yields True when this one may run it.
+        A SQLite file has a single service process, so that is always this one."""
+        yield True
 
     def record_success(
         self,
@@ -265,12 +281,12 @@ class Transaction(OutboxTx):
         article = scored.article if scored else entry
         assert isinstance(article, Article)
         item = article.item
-        cursor = self._db.execute(
+        cursor = self.execute(
             "INSERT INTO items (feed_url, guid, canonical_url, url, title, summary, published,"
             " fetched_at, text, text_hash, method, fallback_reason, sitename, language,"
             " score, is_ban, why, model_version)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
+            " ON CONFLICT DO NOTHING RETURNING id",
             (
                 item.feed_url,
                 item.guid,
@@ -292,7 +308,8 @@ class Transaction(OutboxTx):
                 scored.model_version if scored else None,
             ),
         )
-        return cursor.lastrowid if cursor.rowcount else None
+        row = cursor.fetchone()
+        return int(row[0]) if row else None
 
 
 def _statements(script: str) -> Iterator[str]:
