@@ -75,7 +75,30 @@ class App:
 
 
 def open_store(settings: Settings) -> SQLiteStore:
-    return SQLiteStore(Path(settings.state.path))
+    """The SQLite file (``[state] path``), or PostgreSQL when ``[state] url`` is set."""
+    state = settings.state
+    if state.url:
+        from monitor.scoring.registry import models_dir
+        from state.postgres import PostgresStore
+
+        return PostgresStore(
+            state.url, lease=state.lease, pool_size=state.pool_size, model_dir=models_dir(settings)
+        )
+    return SQLiteStore(Path(state.path))
+
+
+def one_at_a_time(
+    store: SQLiteStore, name: str, func: Callable[..., object]
+) -> Callable[..., None]:
+    """``func`` run only while this replica holds the job ``name`` (skipped otherwise):
+    the drain, digests, feed-health notices and retraining run on one replica at a time."""
+
+    def run(*args: object) -> None:
+        with store.exclusive(name) as held:
+            if held:
+                func(*args)
+
+    return run
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -151,15 +174,20 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
         notify.feed_failure_threshold, float(notify.feed_silence_factor), notify.feed_silence_min
     )
     watch = FeedHealthWatch(app.store, app.notifier, clock, policy)
-    app.after_cycle = [app.metrics.observe_cycle, app.drain, watch]
+    app.after_cycle = [
+        app.metrics.observe_cycle,
+        one_at_a_time(app.store, "drain", app.drain),
+        one_at_a_time(app.store, "feed_health", watch),
+    ]
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     """Digest mode: the daily alert digest, checked every minute."""
     if app.settings.notify.mode != "digest":
         return []
-    return [Job("alert_digest", AlertDigest(app.drain, app.settings.notify.digest_time, clock),
-                60.0)]  # fmt: skip
+    digest = AlertDigest(app.drain, app.settings.notify.digest_time, clock)
+    # it drains too, so it takes the drain's turn: no two replicas ever send at once
+    return [Job("alert_digest", one_at_a_time(app.store, "drain", digest), 60.0)]
 
 
 def serve_http(app: App, service: Service) -> None:
@@ -185,11 +213,12 @@ def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     settings, store = app.settings, app.store
     jobs: list[Job] = []
     if settings.retrain.enabled and not settings.classifier.model_path:
-        jobs.append(Job("retrain", RetrainJob(settings, store, clock), 600.0))
+        retrain = one_at_a_time(store, "retrain", RetrainJob(settings, store, clock))
+        jobs.append(Job("retrain", retrain, 600.0))
     if settings.review.digest:
         digest = DigestJob(store, app.notifier, lambda: serving_threshold(settings, store), clock,
                            settings.review.digest_size)  # fmt: skip
-        jobs.append(Job("review_digest", digest, 3600.0))
+        jobs.append(Job("review_digest", one_at_a_time(store, "review_digest", digest), 3600.0))
     clicks = LabelClicks(store, app.notifier, clock)
     listeners = Listeners(settings, clicks, app.web)
     app.closers.append(listeners.close)
@@ -281,5 +310,6 @@ def build_scorer(settings: Settings) -> ScorerPort:
         return ModelScorer(load_or_train(settings), settings.classifier.threshold)
 
     store = open_store(settings)  # the scorer's own connection, kept for the process' life
-    ensure_active(settings, store, utcnow())
+    with store.exclusive("first_model", wait=True):  # replicas on an empty database: one trains
+        ensure_active(settings, store, utcnow())
     return RegistryScorer(active_lookup(store), settings.classifier.threshold)

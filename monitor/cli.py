@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_labels
+from monitor import cli_labels, cli_state
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
 from monitor.core.records import Feed
@@ -110,12 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--output", type=Path, default=None, help="JSONL out (default stdout)")
     classify.set_defaults(handler=cmd_classify)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
+    cli_state.register(sub, common)  # migrate, state copy
     return parser
 
 
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import build_app, build_scorer, serve_http
+    from monitor.bootstrap import build_app, build_scorer, one_at_a_time, serve_http
     from monitor.service import Job, Service
 
     scorer = build_scorer(settings)
@@ -125,7 +126,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         service = Service(
             app.deps,
             tick=tick,
-            extra_jobs=[Job("drain", app.drain, max(1.0, min(tick, 10.0))), *app.jobs],
+            extra_jobs=[
+                Job(
+                    "drain", one_at_a_time(app.store, "drain", app.drain), max(1.0, min(tick, 10.0))
+                ),
+                *app.jobs,
+            ],
             after_cycle=app.after_cycle,  # metrics, drain, feed-health notices
         )
         if args.once:
@@ -158,7 +164,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
     store = open_store(settings)
     try:
         feeds = store.feeds()
-        print(f"state: {settings.state.path} (schema v{store.schema_version})", file=out)
+        print(f"state: {store.path} (schema v{store.schema_version})", file=out)
         print(f"items: {store.count_items()}", file=out)
         counts = store.alert_counts()
         print(

@@ -137,15 +137,35 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
     return build_article(item, page, extracted, None, now)  # type: ignore[arg-type]
 
 
+CLAIM_PER_WORKER = 4  # feeds claimed per batch and fetch worker (replicas share the rest)
+
+
 def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleReport:
-    """Poll every due feed (or the given ones) concurrently; one log line per feed."""
+    """Poll every due feed (or the given ones) concurrently; one log line per feed.
+
+    Due feeds are claimed in batches (``Store.claim_feeds``): on a shared database each
+    batch is leased to this replica, so replicas split a cycle's feeds between them."""
     started = deps.clock()
-    due = deps.store.due_feeds(started) if feeds is None else list(feeds)
+    runs: list[FeedRun] = []
+    seen: set[str] = set()
     with ThreadPoolExecutor(
         max_workers=max(1, deps.concurrency), thread_name_prefix="feed"
     ) as pool:
-        runs = list(pool.map(lambda feed: _guarded(feed, deps), due))
+        batch = list(feeds) if feeds is not None else _claim(deps, started, seen)
+        while batch:
+            runs += pool.map(lambda feed: _guarded(feed, deps), batch)
+            if feeds is not None or deps.stop.is_set():
+                break
+            batch = _claim(deps, started, seen)
     return CycleReport(started=started, finished=deps.clock(), runs=tuple(runs))
+
+
+def _claim(deps: Deps, now: datetime, seen: set[str]) -> list[FeedHealth]:
+    """The next batch of due feeds not polled yet in this cycle."""
+    limit = max(1, deps.concurrency) * CLAIM_PER_WORKER
+    batch = [f for f in deps.store.claim_feeds(now, limit) if f.url not in seen]
+    seen.update(f.url for f in batch)
+    return batch
 
 
 def _guarded(feed: FeedHealth, deps: Deps) -> FeedRun:

@@ -35,6 +35,11 @@ class Store(Protocol):
     def due_feeds(self, now: datetime) -> list[FeedHealth]:
         """Active feeds whose next check is at or before ``now``, most overdue first."""
 
+    def claim_feeds(self, now: datetime, limit: int) -> list[FeedHealth]:
+        """Due feeds for this process to poll now, most overdue first. On a database
+        shared by replicas, up to ``limit`` of them, each leased to this process until it
+        records the poll or the lease expires; a single-process engine may return all."""
+
     def record_success(
         self,
         url: str,

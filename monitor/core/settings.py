@@ -130,6 +130,15 @@ def _optional_url(value: Any) -> str | None:
     return _http_url(value) if value else None
 
 
+def _optional_database_url(value: Any) -> str | None:
+    if not value:
+        return None
+    text = _text(value)
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected a postgresql:// URL")  # the value may hold a password
+    return text
+
+
 def _path(value: Any) -> Path:
     text = _text(value)
     if not text.strip():
@@ -182,6 +191,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "SQLite file holding feeds, items, alerts, labels and models",
             env="MONITOR_STATE_PATH",
         ),
+        "url": Key(
+            _optional_database_url,
+            None,
+            "PostgreSQL database (postgresql://user:pass@host/db) instead of the SQLite file;"
+            " several replicas may share it",
+            env="MONITOR_DATABASE_URL",
+            secret=True,
+        ),
+        "lease": Key(
+            parse_duration,
+            "10m",
+            "PostgreSQL: a replica that stops mid-poll loses its feeds to the others after this",
+        ),
+        "pool_size": Key(_positive_int, 10, "PostgreSQL: connections per replica, at most"),
     },
     "polling": {
         "interval": Key(parse_duration, "15m", "default time between polls of a feed"),

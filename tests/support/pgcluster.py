@@ -80,14 +80,17 @@ def start() -> tuple[Cluster | None, str]:
     try:
         _run(binaries / "initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
              "-E", "UTF8", "--no-sync")  # fmt: skip
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off" \
-                  " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"  # fmt: skip
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 {_FAST}"
         _run(binaries / "pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "log"),
              "-w", "start")  # fmt: skip
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return None, f"could not start a PostgreSQL test server: {exc.stderr.strip()[:200]}"
     return Cluster(f"postgresql://postgres@127.0.0.1:{port}/postgres", folder, binaries), ""
+
+
+# a throwaway server: durability off, room for several replicas' pools
+_FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
 
 
 def _run(*args: str | Path) -> None:
