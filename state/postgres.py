@@ -40,7 +40,7 @@ from state.codec import to_text
 from state.labels import ModelRecord
 from state.outbox import StoredStory
 from state.pgschema import TRACKS, migration
-from state.pgsql import Row, pg_sql, redact_url, row_factory
+from state.pgsql import pg_sql, redact_url, row_factory
 from state.sqlite import SQLiteStore, Transaction, _feed_health
 
 
@@ -155,9 +155,10 @@ class PostgresStore(SQLiteStore):
             with self._pool.connection() as conn:
                 if wait:
                     conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-                held = wait or bool(
-                    conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
-                )
+                    held = True
+                else:
+                    got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                    held = bool(got and got[0])
                 try:
                     yield held
                 finally:
@@ -230,7 +231,7 @@ class PostgresStore(SQLiteStore):
 class PgTransaction(Transaction):
     """One PostgreSQL transaction with the shared statements of ``Transaction``."""
 
-    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:

@@ -127,6 +127,10 @@ def test_exclusive_runs_on_one_store_at_a_time_and_is_released(pg_url: str) -> N
             assert other
     with b.exclusive("drain") as held_b:
         assert held_b
+    with a.exclusive("first_model", wait=True) as waited:  # the blocking form is released too
+        assert waited
+    with b.exclusive("first_model") as after_wait:
+        assert after_wait
     # the lock never stays behind on a pooled connection: every connection can take it
     for _ in range(4):
         with a.exclusive("drain") as again:

@@ -16,8 +16,10 @@ import collections
 import contextlib
 import itertools
 import os
+import random
 import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,13 @@ from tests.robustness.killrun import ban_story, ordinary_story
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer, Route
 from tests.support.pages import article, rss
-from tests.support.seedfeed import alert_config, alert_id_of, monitor_env, start_monitor
+from tests.support.seedfeed import (
+    alert_config,
+    alert_id_of,
+    monitor_env,
+    start_monitor,
+    wait_for,
+)
 
 INTERVAL = 2.0  # seconds between polls of one feed
 
@@ -164,3 +172,57 @@ def check(database_url: str, slack: FakeSlack, farm: Farm) -> Outcome:
         alerts_twice=sum(n - 1 for n in sent.values() if n > 1),
         double_polls=double,
     )
+
+
+def run_kills(
+    workdir: Path, model: Path, database_url: str, kills: int, *, lease: float = 5.0, seed: int = 7
+) -> tuple[Outcome, list[float]]:
+    """Two replicas; ``kills`` times: news, slow Slack, SIGKILL one at a random moment, wait
+    until the survivor has polled every feed, restart it. Returns the outcome once every
+    alert is delivered, and how long each takeover took (seconds after the kill)."""
+    rng, takeovers = random.Random(seed), []
+    with LocalServer() as server, FakeSlack() as slack:
+        farm = Farm(server, feeds=4)
+        config = replica_config(workdir, farm, slack, model, lease=f"{lease:g}s")
+        replicas = Replicas(config, replica_env(slack, database_url), workdir)
+        try:
+            replicas.start(0)
+            replicas.start(1)
+            for k in range(kills):
+                farm.publish(k)
+                slack.hold("chat.postMessage", 1.5, count=2)  # Slack is slow: alerts pending
+                time.sleep(rng.uniform(0.5, 3.0))
+                victim = rng.randrange(2)
+                replicas.kill(victim)
+                killed = time.monotonic()
+                limit = lease + 2 * INTERVAL + 3
+                if not wait_for(lambda since=killed: _all_polled_since(farm, since), limit, 0.1):
+                    raise AssertionError(
+                        f"no takeover within {limit}s: {_tail(replicas, 1 - victim)}"
+                    )
+                takeovers.append(_last_first_poll(farm, killed) - killed)
+                replicas.start(victim)
+            if not wait_for(lambda: all_delivered(database_url, slack, kills), 90, 0.2):
+                raise AssertionError(f"alerts not delivered: {_tail(replicas, 0)}")
+        finally:
+            replicas.stop_all()
+        return check(database_url, slack, farm), takeovers
+
+
+def _all_polled_since(farm: Farm, since: float) -> bool:
+    return all(
+        any(r.time > since for r in farm.server.requests_for(f"/feed-{n}.xml"))
+        for n in range(farm.feeds)
+    )
+
+
+def _last_first_poll(farm: Farm, since: float) -> float:
+    return max(
+        min(r.time for r in farm.server.requests_for(f"/feed-{n}.xml") if r.time > since)
+        for n in range(farm.feeds)
+    )
+
+
+def _tail(replicas: Replicas, n: int) -> str:
+    log = replicas.log(n)
+    return log.read_text(errors="replace")[-3000:] if log.exists() else ""

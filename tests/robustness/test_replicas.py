@@ -3,7 +3,6 @@ each feed polled once per cycle, a killed replica's feeds taken over after the l
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from tests.robustness.replicarun import (
     replica_config,
     replica_env,
     rows,
+    run_kills,
 )
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer
@@ -61,37 +61,8 @@ def test_replicas_share_the_feeds_without_duplicates(
 def test_kill_9_one_of_two_replicas_repeatedly(
     pg_url: str, model_path: Path, tmp_path: Path
 ) -> None:
-    rng = random.Random(7)
-    kills = 6
-    with LocalServer() as server, FakeSlack() as slack:
-        farm = Farm(server, feeds=4)
-        config = replica_config(tmp_path, farm, slack, model_path, lease=f"{LEASE:g}s")
-        replicas = Replicas(config, replica_env(slack, pg_url), tmp_path)
-        try:
-            replicas.start(0)
-            replicas.start(1)
-            for k in range(kills):
-                farm.publish(k)
-                slack.hold("chat.postMessage", 1.5, count=2)  # Slack is slow: alerts pending
-                time.sleep(rng.uniform(0.5, 3.0))
-                victim = rng.randrange(2)
-                replicas.kill(victim)
-                killed_at = time.monotonic()
-
-                # the survivor takes over every feed within the lease (+ one interval)
-                def polled_since(since: float = killed_at) -> bool:
-                    return all(
-                        any(r.time > since for r in server.requests_for(f"/feed-{n}.xml"))
-                        for n in range(farm.feeds)
-                    )
-
-                assert wait_for(polled_since, LEASE + 2 * INTERVAL + 3, 0.1), tail(
-                    replicas, 1 - victim
-                )
-                replicas.start(victim)
-            assert wait_for(lambda: all_delivered(pg_url, slack, kills), 90, 0.2), tail(replicas, 0)
-        finally:
-            replicas.stop_all()
-        outcome = check(pg_url, slack, farm)
+    kills = 6  # bench/replica_kills.py runs 20
+    outcome, takeovers = run_kills(tmp_path, model_path, pg_url, kills, lease=LEASE)
     assert outcome.passed, outcome
     assert outcome.ban_items == kills
+    assert max(takeovers) <= LEASE + 2 * INTERVAL + 3
