@@ -134,7 +134,7 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
         extracted = deps.extractor.extract(decode_html(page.body, page.charset), page.final_url)
     except ExtractError as exc:
         return build_article(item, page, None, f"extraction failed: {exc}", now)
-    return build_article(item, page, extracted, None, now)  # type: ignore[arg-type]
+    return build_article(item, page, extracted, None, now)
 
 
 CLAIM_PER_WORKER = 4  # feeds claimed per batch and fetch worker (replicas share the rest)

@@ -46,7 +46,7 @@ class Service:
     deps: Deps
     tick: float = 30.0
     extra_jobs: list[Job] = field(default_factory=list)
-    after_cycle: list[Callable[[CycleReport], None]] = field(default_factory=list)
+    after_cycle: list[Callable[[CycleReport], object]] = field(default_factory=list)
     last_cycle: CycleReport | None = None
     # -- facts for /healthz ----------------------------------------------------
     started_at: datetime | None = None

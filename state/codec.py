@@ -28,6 +28,11 @@ def from_text(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def required_time(value: str) -> datetime:
+    """An ISO-8601 column declared NOT NULL back to a datetime."""
+    return datetime.fromisoformat(value)
+
+
 def record_from_row(cls: type[R], row: sqlite3.Row, *, dates: Collection[str] = ()) -> R:
     """The dataclass ``cls`` from the row's columns of the same names as its fields; the
     ``dates`` columns are ISO-8601 text (see ``from_text``)."""

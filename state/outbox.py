@@ -18,7 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from monitor.core.records import Alert, Summary
-from state.codec import alert_from_row, from_text, summary_from_json, summary_to_json, to_text
+from state.codec import (
+    alert_from_row,
+    required_time,
+    summary_from_json,
+    summary_to_json,
+    to_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +196,8 @@ def _event(row: sqlite3.Row) -> StoredEvent:
     return StoredEvent(
         id=row["id"],
         summary=summary_from_json(row["summary"]),
-        first_seen=from_text(row["first_seen"]),
-        last_seen=from_text(row["last_seen"]),
+        first_seen=required_time(row["first_seen"]),
+        last_seen=required_time(row["last_seen"]),
         source_count=row["source_count"],
         alert_id=row["alert_id"],
     )

@@ -1,4 +1,10 @@
-"""The ``Store`` protocol: everything the service remembers between cycles.
+"""The store protocols: everything the service remembers between cycles.
+
+``Store`` is what the pipeline needs (feeds, items); the narrower protocols below are
+what each later stage needs: ``FilingStore`` (alerting: items, stories, events and
+outbox rows in one transaction), ``Outbox`` (the drain and digest), ``FeedWatchPort``
+(feed-health notices), ``LabelPort`` (relabels), ``MetaStore`` (small bookkeeping).
+``state.sqlite.SQLiteStore`` implements them all.
 
 Contract for every implementation:
 - datetimes in and out are timezone-aware UTC;
@@ -12,10 +18,23 @@ Contract for every implementation:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
+from monitor.core.records import (
+    Alert,
+    Article,
+    Feed,
+    FeedHealth,
+    FeedItem,
+    Scored,
+    Summary,
+    Validators,
+)
+from state.feedwatch import FeedWatch, NoticeState
+from state.labels import LabelTarget, ReviewCandidate, StoredLabel
+from state.outbox import StoredEvent, StoredStory
 
 
 class Store(Protocol):
@@ -67,3 +86,93 @@ class Store(Protocol):
     def count_items(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+class MetaStore(Protocol):
+    def get_meta(self, key: str) -> str | None:
+        """A small piece of service bookkeeping (None when never set)."""
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+class FilingTx(Protocol):
+    """One open transaction of the alerting stage; everything commits or nothing does."""
+
+    def insert_item(self, entry: Article | Scored, now: datetime) -> int | None:
+        """Store one item; its id, or None when it was already stored."""
+
+    def recent_stories(self, since: datetime) -> list[StoredStory]: ...
+
+    def recent_events(self, since: datetime) -> list[StoredEvent]: ...
+
+    def insert_event(
+        self, event_id: str, summary: Summary, now: datetime, alert_id: str
+    ) -> None: ...
+
+    def add_source(self, event_id: str, now: datetime) -> int:
+        """Count one more source for the event; returns the new count."""
+
+    def file_item(
+        self, item_id: int, minhash: bytes | None, event_id: str, story_of: int | None
+    ) -> None: ...
+
+    def insert_alert(self, alert: Alert, parent_id: str | None) -> None:
+        """Add a pending outbox row (the drain sends it after the commit)."""
+
+
+class FilingStore(Protocol):
+    def transaction(self) -> AbstractContextManager[FilingTx]:
+        """A write transaction: committed when the block ends, rolled back on error."""
+
+
+class Outbox(MetaStore, Protocol):
+    """The alerts outbox, in creation order (see ``state.outbox`` for the protocol)."""
+
+    def alert(self, alert_id: str) -> Alert | None: ...
+
+    def alerts(self, status: str | None = None, limit: int = 1000) -> list[Alert]: ...
+
+    def parent_of(self, alert: Alert) -> Alert | None: ...
+
+    def alert_counts(self) -> dict[str, int]: ...
+
+    def event_source_count(self, event_id: str) -> int: ...
+
+    def mark_attempt(self, alert_id: str, now: datetime) -> None:
+        """Commit one more attempt BEFORE sending (a crash after it means: look up first)."""
+
+    def mark_sent(
+        self, alert_id: str, ts: str | None, channel: str | None, now: datetime
+    ) -> None: ...
+
+    def mark_retry(self, alert_id: str, error: str, next_attempt: datetime) -> None: ...
+
+    def mark_failed(self, alert_id: str, error: str) -> None: ...
+
+    def set_thread_root(self, alert_ids: Sequence[str], ts: str) -> None: ...
+
+    def retry_failed(self) -> int: ...
+
+
+class FeedWatchPort(Protocol):
+    def feed_watch(self) -> list[FeedWatch]:
+        """Every active feed's health-watch inputs, by URL."""
+
+    def learn_cadence(
+        self, url: str, cadence: float | None, gaps: int, seen: datetime | None
+    ) -> None: ...
+
+    def set_feed_notice(self, url: str, notice: NoticeState | None, now: datetime) -> None: ...
+
+
+class LabelPort(MetaStore, Protocol):
+    def label_target(self, ref: str) -> LabelTarget | None:
+        """What a label reference (alert id, item id) points at; None when unknown."""
+
+    def add_labels(self, labels: Sequence[StoredLabel]) -> list[int]: ...
+
+    def latest_labels(self) -> list[StoredLabel]: ...
+
+    def review_candidates(self, threshold: float, limit: int) -> list[ReviewCandidate]: ...
+
+    def alert(self, alert_id: str) -> Alert | None: ...

@@ -142,7 +142,7 @@ def fit_candidate(
     )
 
 
-def _fit(examples: Sequence[Example], seed: int):  # type: ignore[no-untyped-def]
+def _fit(examples: Sequence[Example], seed: int):  # type: ignore[no-untyped-def, unused-ignore]
     docs = [document_text(e.title, e.text) for e in examples]
     labels = np.array([e.label == "ban" for e in examples], dtype=int)
     return build_pipeline("default", random_state=seed).fit(docs, labels)

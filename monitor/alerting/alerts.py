@@ -24,7 +24,7 @@ from monitor.alerting import dedupe, events
 from monitor.core.records import Alert, AlertKind, Article, Scored, Summary
 from monitor.summary.summarize import summarize
 from state.outbox import StoredEvent, StoredStory
-from state.sqlite import SQLiteStore, Transaction
+from state.store import FilingStore, FilingTx
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def decide(
 class AlertingIngest:
     """``Deps.ingest`` that also files ban articles under events and writes their alerts."""
 
-    def __init__(self, store: SQLiteStore, window: float, near_duplicate: float) -> None:
+    def __init__(self, store: FilingStore, window: float, near_duplicate: float) -> None:
         self.store = store
         self.window = timedelta(seconds=window)
         self.near_duplicate = near_duplicate
@@ -81,7 +81,7 @@ class AlertingIngest:
                     alerted += 1
         return stored, alerted
 
-    def _file(self, tx: Transaction, item_id: int, scored: Scored, now: datetime) -> None:
+    def _file(self, tx: FilingTx, item_id: int, scored: Scored, now: datetime) -> None:
         summary = summarize(scored)
         text = f"{scored.article.title}\n{scored.article.text}"
         signature = dedupe.minhash_signature(text)
@@ -97,7 +97,7 @@ class AlertingIngest:
         alert_id = f"al-{secrets.token_hex(8)}"
         if decision.kind == "alert":
             tx.insert_event(decision.event_id, summary, now, alert_id)
-            count, facts, parent_id = 1, (), None
+            count, facts, parent_id = 1, tuple[str, ...](), None
         else:
             assert decision.parent is not None
             count = tx.add_source(decision.event_id, now)

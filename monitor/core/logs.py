@@ -43,11 +43,11 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg, unused-ignore]
     """Writes to whatever ``sys.stderr`` is at emit time, not the object seen at set-up
     (so a replaced or closed stderr, e.g. under a test runner, never breaks logging)."""
 
-    @property  # type: ignore[override]
+    @property  # type: ignore[override, unused-ignore]
     def stream(self) -> Any:
         return sys.stderr
 

@@ -1,16 +1,27 @@
-"""The service's ports: one-method-ish interfaces the pipeline talks to.
+"""The service's ports: the interfaces the pipeline and the delivery stage talk to.
 
-Real adapters are wired in ``monitor.bootstrap``; tests pass small fakes that
-record what happened. Each docstring is the contract an adapter must keep.
+Real adapters are wired in ``monitor.bootstrap``; tests pass small fakes that record
+what happened (``tests/support/fakes.py``). Each docstring is the contract an adapter
+must keep. The store ports live with the store (``state.store``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from monitor.core.records import Alert, Article, FetchedPage, NotModified, Scored, Validators
+from monitor.core.records import (
+    Alert,
+    Article,
+    Extracted,
+    FetchedPage,
+    NotModified,
+    ReviewItem,
+    Scored,
+    Validators,
+)
 
 
 class FetcherPort(Protocol):
@@ -21,11 +32,8 @@ class FetcherPort(Protocol):
 
 
 class ExtractorPort(Protocol):
-    def extract(self, html: str, url: str) -> object:
-        """Extract an article from decoded HTML; raises ``ExtractError``.
-
-        Returns ``monitor.ingest.extract.Extracted``.
-        """
+    def extract(self, html: str, url: str) -> Extracted:
+        """Extract an article from decoded HTML; raises ``ExtractError``."""
 
 
 class ScorerPort(Protocol):
@@ -60,6 +68,22 @@ class Notifier(Protocol):
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         """The earlier delivery of this alert, if the notifier can tell; else None."""
+        ...
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        """Show a relabel on the alert's message; a no-op where messages cannot change."""
+        ...
+
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        """Post the review digest (items with label buttons); None where unsupported."""
+        ...
+
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        """Post the daily digest of new events (digest mode): one line per event."""
+        ...
+
+    def post_notice(self, text: str) -> Delivery:
+        """Post a short operational notice (feed health)."""
         ...
 
     def close(self) -> None: ...

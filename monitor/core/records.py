@@ -102,6 +102,17 @@ ExtractionMethod = Literal["trafilatura", "summary"]
 
 
 @dataclass(frozen=True, slots=True)
+class Extracted:
+    """What trafilatura found on a page. ``date`` is the page's date (midnight UTC)."""
+
+    title: str
+    text: str
+    date: datetime | None
+    sitename: str
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """An item with its text: extracted from the page, or the feed summary as fallback."""
 
@@ -207,3 +218,14 @@ class CycleReport:
     @property
     def errors(self) -> int:
         return sum(1 for r in self.runs if r.status == "error")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One item of the review queue, as shown on the CLI and in the Slack digest."""
+
+    item_id: int
+    title: str
+    url: str
+    score: float
+    threshold: float

@@ -67,7 +67,7 @@ class AlertDigest:
 
     def _post(self, held: list[Alert], day: str, now: datetime) -> bool:
         try:
-            delivery = self.notifier.post_digest(held, day)  # type: ignore[attr-defined]
+            delivery = self.notifier.post_digest(held, day)
         except NotifyError as exc:
             log_event(log, "alert_digest_failed", logging.ERROR, error=redact(str(exc)))
             return False

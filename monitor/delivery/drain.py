@@ -28,7 +28,7 @@ from monitor.core.errors import NotifyAuthError, NotifyError, redact
 from monitor.core.logs import log_event
 from monitor.core.records import Alert
 from monitor.delivery.notify import Notifier
-from state.sqlite import SQLiteStore
+from state.store import Outbox
 
 log = logging.getLogger("monitor.deliver")
 
@@ -68,7 +68,7 @@ def retry_delay(
 
 @dataclass
 class Drain:
-    store: SQLiteStore
+    store: Outbox
     notifier: Notifier
     clock: Callable[[], datetime]
     policy: RetryPolicy = field(default_factory=RetryPolicy)

@@ -11,12 +11,13 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from monitor.core.errors import NotifyError
 from monitor.core.ports import Delivery
-from monitor.core.records import Alert
+from monitor.core.records import Alert, ReviewItem
 from monitor.delivery.render import digest_text, flat, render_text
 
 
@@ -40,6 +41,12 @@ class ConsoleNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """Printed lines cannot be edited."""
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        """Printed lines cannot be edited."""
+
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        return None  # no buttons to answer with: the review queue is on the CLI
 
     def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
         return self._print("=" * 72, digest_text(alerts, day))
@@ -85,6 +92,20 @@ class JsonlNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """Append-only: the next record carries the new count."""
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        """Append-only: labels live in the state database."""
+
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        return None  # no buttons to answer with: the review queue is on the CLI
+
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        """The file holds alerts and updates only: a digest adds nothing to it."""
+        return Delivery(ts=None, channel=None)
+
+    def post_notice(self, text: str) -> Delivery:
+        """The file holds alerts and updates only: notices go to the log."""
+        return Delivery(ts=None, channel=None)
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         with self._lock:

@@ -25,12 +25,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from monitor.core.errors import NotifyError, redact
 from monitor.core.logs import log_event
 from monitor.core.ports import Delivery, Notifier
-from monitor.core.records import Alert
+from monitor.core.records import Alert, ReviewItem
 from monitor.delivery.local import ConsoleNotifier, JsonlNotifier, alert_record
 from monitor.delivery.render import (
     BUTTON_MAX,
@@ -121,19 +120,16 @@ class MultiNotifier:
         self.primary.update_parent(parent, source_count)
 
     def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
-        show = getattr(self.primary, "show_label", None)
-        if show is not None:
-            show(alert, verdict, who, when)
+        self.primary.show_label(alert, verdict, who, when)
 
-    def post_review(self, items: Sequence[Any]) -> Delivery | None:
-        post = getattr(self.primary, "post_review", None)
-        return post(items) if post is not None else None
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        return self.primary.post_review(items)
 
     def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
-        return self.primary.post_digest(alerts, day)  # type: ignore[attr-defined, no-any-return]
+        return self.primary.post_digest(alerts, day)
 
     def post_notice(self, text: str) -> Delivery:
-        return self.primary.post_notice(text)  # type: ignore[attr-defined, no-any-return]
+        return self.primary.post_notice(text)
 
     def find_sent(self, alert: Alert) -> Delivery | None:
         """The primary's answer; when it was delivered, copies that missed it catch up."""

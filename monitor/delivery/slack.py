@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, HeaderBlock, PlainTextO
 
 from monitor.core.errors import NotifyError
 from monitor.core.ports import Delivery
-from monitor.core.records import Alert
+from monitor.core.records import Alert, ReviewItem
 from monitor.delivery.render import (
     DIGEST_BLOCKS,
     HEADER_MAX,
@@ -115,7 +115,7 @@ class SlackNotifier:
             "chat.update",
             lambda: self._client.chat_update(
                 channel=channel,
-                ts=alert.message_ts,
+                ts=alert.message_ts or "",
                 text=slack_text(alert),
                 blocks=render_blocks(alert) if blocks is None else blocks,
                 metadata=_metadata(alert),
@@ -131,7 +131,7 @@ class SlackNotifier:
         blocks.append(context(verdict_line(verdict, who, when)))
         self._update_message(alert, blocks)
 
-    def post_review(self, items: Sequence[Any]) -> Delivery:
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery:
         """One digest message: each item (``item_id``, ``title``, ``url``, ``score``) with
         the two label buttons (value ``item-<id>``)."""
         blocks: list[Block] = [
@@ -180,7 +180,7 @@ class SlackNotifier:
             response = slack_call(
                 "conversations.replies",
                 lambda: self._client.conversations_replies(
-                    channel=channel, ts=alert.thread_ts, include_all_metadata=True, limit=200
+                    channel=channel, ts=alert.thread_ts or "", include_all_metadata=True, limit=200
                 ),
             )
         else:
@@ -243,9 +243,9 @@ class WebhookNotifier:
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self._client = WebhookClient(
             url,
-            timeout=timeout,
+            timeout=timeout,  # type: ignore[arg-type]  # urllib takes float seconds
             retry_handlers=[],
-            logger=sdk_logger(url),  # type: ignore[arg-type]
+            logger=sdk_logger(url),
         )
 
     def send(self, alert: Alert) -> Delivery:
@@ -264,6 +264,12 @@ class WebhookNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """A webhook cannot edit what it posted."""
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        """A webhook cannot edit what it posted."""
+
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        return None  # no buttons to answer with: the review queue is on the CLI
 
     def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
         lines = "\n".join(digest_mrkdwn_lines(alerts))

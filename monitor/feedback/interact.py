@@ -34,9 +34,11 @@ from slack_sdk.web import WebClient
 
 from monitor.core.errors import MonitorError, redact
 from monitor.core.logs import log_event
+from monitor.core.ports import Notifier
 from monitor.feedback.labels import apply_label, review_items
 from monitor.ops.web import HttpServer, Request, Response
 from state.labels import StoredLabel, Verdict
+from state.store import LabelPort
 
 log = logging.getLogger("monitor.interact")
 
@@ -71,8 +73,8 @@ def parse_clicks(payload: Mapping[str, Any]) -> list[Click]:
 class LabelClicks:
     """Stores the labels of a payload and shows the verdict on the alert message."""
 
-    def __init__(self, store: Any, notifier: object, clock: Callable[[], datetime]) -> None:
-        self.store = store  # LabelStore + OutboxStore (SQLiteStore)
+    def __init__(self, store: LabelPort, notifier: Notifier, clock: Callable[[], datetime]) -> None:
+        self.store = store
         self.notifier = notifier
         self.clock = clock
 
@@ -91,12 +93,11 @@ class LabelClicks:
         return stored
 
     def _show(self, label: StoredLabel) -> None:
-        show = getattr(self.notifier, "show_label", None)
         alert = self.store.alert(label.alert_id) if label.alert_id else None
-        if show is None or alert is None:
+        if alert is None:
             return
         try:
-            show(alert, label.label, label.who, label.labelled_at)
+            self.notifier.show_label(alert, label.label, label.who, label.labelled_at)
         except MonitorError as exc:  # the label is stored; only the message stays as it was
             log_event(log, "show_label_failed", logging.WARNING, error=redact(str(exc)))
 
@@ -220,8 +221,8 @@ class DigestJob:
 
     def __init__(
         self,
-        store: Any,
-        notifier: object,
+        store: LabelPort,
+        notifier: Notifier,
         threshold: Callable[[], float],
         clock: Callable[[], datetime],
         size: int = 10,
@@ -232,16 +233,13 @@ class DigestJob:
 
     def __call__(self) -> int:
         """Posts when a day has passed since the last digest; returns items posted."""
-        post = getattr(self.notifier, "post_review", None)
         now = self.clock()
         last = self.store.get_meta("last_digest")
-        if post is None or (
-            last and (now - datetime.fromisoformat(last)).total_seconds() < self.every
-        ):
+        if last and (now - datetime.fromisoformat(last)).total_seconds() < self.every:
             return 0
         items = review_items(self.store, self.threshold(), self.size)
-        if items:
-            post(items)
+        if items and self.notifier.post_review(items) is None:
+            return 0  # this notifier has no review digest: the queue stays on the CLI
         self.store.set_meta("last_digest", now.isoformat())
         log_event(log, "review_digest", items=len(items))
         return len(items)

@@ -22,12 +22,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from monitor.core.errors import ConfigError, MonitorError
-from state.labels import LabelSource, LabelStore, LabelTarget, StoredLabel, Verdict
+from monitor.core.records import ReviewItem
+from state.labels import LabelSource, LabelTarget, StoredLabel, Verdict
+from state.store import LabelPort
 
 VERDICTS: tuple[Verdict, ...] = ("ban", "not_ban")
 _TRAINING_LABEL = {"ban": "ban", "not_ban": "other"}
@@ -37,17 +39,6 @@ _NOTE_FIELD = re.compile(r"(\w+)=(\S+)")
 
 class UnknownItemError(MonitorError):
     """A label names an alert or item that is not in the state database."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewItem:
-    """One item of the review queue, as shown on the CLI and in the Slack digest."""
-
-    item_id: int
-    title: str
-    url: str
-    score: float
-    threshold: float
 
 
 def content_hash(text: str) -> str:
@@ -94,7 +85,7 @@ def make_label(
 
 
 def apply_label(
-    store: LabelStore, ref: str, verdict: Verdict, who: str, source: LabelSource, now: datetime
+    store: LabelPort, ref: str, verdict: Verdict, who: str, source: LabelSource, now: datetime
 ) -> StoredLabel:
     """Store a verdict on the item behind ``ref`` (see the module docstring)."""
     if verdict not in VERDICTS:
@@ -174,7 +165,7 @@ def unchanged(label: StoredLabel, latest: StoredLabel | None) -> bool:
     return all(getattr(label, k) == getattr(latest, k) for k in keys)
 
 
-def import_labels(store: LabelStore, labels: Sequence[StoredLabel]) -> int:
+def import_labels(store: LabelPort, labels: Sequence[StoredLabel]) -> int:
     """Append the imported labels that change something; returns how many were added."""
     latest = {lb.example_id: lb for lb in store.latest_labels()}
     fresh: list[StoredLabel] = []
@@ -215,7 +206,7 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def review_items(store: LabelStore, threshold: float, limit: int) -> list[ReviewItem]:
+def review_items(store: LabelPort, threshold: float, limit: int) -> list[ReviewItem]:
     """The review queue: unlabelled scored items, most uncertain (closest to threshold) first."""
     return [
         ReviewItem(c.item_id, c.title, c.url, c.score, threshold)

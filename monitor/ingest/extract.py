@@ -26,14 +26,13 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
 
 import charset_normalizer
 
 from monitor.core.errors import ExtractError
-from monitor.core.records import Article, FeedItem, FetchedPage
+from monitor.core.records import Article, Extracted, FeedItem, FetchedPage
 from monitor.ingest.workers import RawResult, Task, Worker, run_trafilatura, worker_entry
 
 __all__ = [  # names other modules import from here, wherever they now live
@@ -96,8 +95,9 @@ def decode_html(body: bytes, http_charset: str | None) -> str:
     # multi-byte UTF-8 is practically never accidental in single-byte text.
     if declared and codecs.lookup(declared).name in _SINGLE_BYTE and _is_non_ascii_utf8(body):
         return body.decode("utf-8")
-    for encoding in (declared, _guess(body) if not declared else None):
-        if encoding and (text := _decode(body, encoding)) is not None:
+    candidates: tuple[str | None, ...] = (declared, _guess(body) if not declared else None)
+    for candidate in candidates:
+        if candidate and (text := _decode(body, candidate)) is not None:
             return text
     return body.decode("utf-8", errors="replace")
 
@@ -152,17 +152,6 @@ def _is_non_ascii_utf8(body: bytes) -> bool:
 
 
 # -- extraction in worker processes ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Extracted:
-    """What trafilatura found on a page. ``date`` is the page's date (midnight UTC)."""
-
-    title: str
-    text: str
-    date: datetime | None
-    sitename: str
-    language: str | None
 
 
 class Extractor:

@@ -270,7 +270,7 @@ class GuardedTransport(httpx.BaseTransport):
             request.method,
             url,
             headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]
+            content=request.stream,  # type: ignore[arg-type, unused-ignore]
             extensions=request.extensions,
         )
         response = self._pool.handle_request(core)

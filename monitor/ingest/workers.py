@@ -49,7 +49,7 @@ def run_trafilatura(html: str, url: str) -> RawResult:
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, favor_precision=True, include_comments=False
     )
-    if doc is None:
+    if doc is None or isinstance(doc, dict):  # a dict only with as_dict=True
         return None
     return (
         str(doc.title or ""),

@@ -24,11 +24,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from monitor.core.errors import MonitorError, redact
 from monitor.core.logs import log_event
+from monitor.core.ports import Notifier
 from state.feedwatch import FeedWatch, NoticeState
+from state.store import FeedWatchPort
 
 log = logging.getLogger("monitor.feedhealth")
 
@@ -106,7 +107,7 @@ def decide(watch: FeedWatch, now: datetime, policy: WatchPolicy) -> Notice | Non
 def human(seconds: float) -> str:
     """Pure: 93600 -> "1d 2h"; 5400 -> "1h 30m"; 42 -> "42s"."""
     units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-    parts = []
+    parts: list[str] = []
     rest = round(seconds)
     for unit, size in units:
         if rest >= size or (unit == "s" and not parts):
@@ -130,8 +131,8 @@ class FeedHealthWatch:
 
     def __init__(
         self,
-        store: object,  # SQLiteStore (FeedWatchStore)
-        notifier: object,  # anything with post_notice(text)
+        store: FeedWatchPort,
+        notifier: Notifier,
         clock: Callable[[], datetime],
         policy: WatchPolicy | None = None,
     ) -> None:
@@ -141,7 +142,7 @@ class FeedHealthWatch:
     def __call__(self, *_: object) -> list[Notice]:
         now = self.clock()
         sent = []
-        for watch in self.store.feed_watch():  # type: ignore[attr-defined]
+        for watch in self.store.feed_watch():
             watch = self._learn(watch)
             notice = decide(watch, now, self.policy)
             if notice is not None and self._send(watch, notice, now):
@@ -152,21 +153,18 @@ class FeedHealthWatch:
         cadence = learn_cadence(watch)
         if cadence is None:
             return watch
-        store: Any = self.store
-        store.learn_cadence(watch.url, cadence.seconds, cadence.gaps, cadence.seen)
+        self.store.learn_cadence(watch.url, cadence.seconds, cadence.gaps, cadence.seen)
         return _with_cadence(watch, cadence)
 
     def _send(self, watch: FeedWatch, notice: Notice, now: datetime) -> bool:
         level = logging.WARNING if notice.state else logging.INFO
         log_event(log, "feed_notice", level, feed_url=watch.url, kind=notice.kind)
-        post = getattr(self.notifier, "post_notice", None)
         try:
-            if post is not None:
-                post(notice.text)
+            self.notifier.post_notice(notice.text)
         except MonitorError as exc:  # not recorded: the next cycle tries again
             log_event(log, "feed_notice_failed", logging.WARNING, error=redact(str(exc)))
             return False
-        self.store.set_feed_notice(watch.url, notice.state, now)  # type: ignore[attr-defined]
+        self.store.set_feed_notice(watch.url, notice.state, now)
         return True
 
 

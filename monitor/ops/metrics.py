@@ -30,7 +30,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
 from monitor.core.errors import MonitorError, NotifyAuthError, NotifyError
-from monitor.core.records import Alert, Article, CycleReport, FeedRun, Scored
+from monitor.core.ports import Delivery, Notifier
+from monitor.core.records import Alert, Article, CycleReport, FeedRun, ReviewItem, Scored
 
 log = logging.getLogger("monitor.metrics")
 
@@ -183,12 +184,12 @@ class MeteredScorer:
 class MeteredNotifier:
     """A ``Notifier`` that counts deliveries, threads and retries; delegates the rest."""
 
-    def __init__(self, inner: Any, metrics: Metrics, clock: Callable[[], datetime]) -> None:
+    def __init__(self, inner: Notifier, metrics: Metrics, clock: Callable[[], datetime]) -> None:
         self.inner, self.metrics, self.clock = inner, metrics, clock
         self.name = inner.name
         self.supports_threads = inner.supports_threads
 
-    def send(self, alert: Alert) -> Any:
+    def send(self, alert: Alert) -> Delivery:
         try:
             delivery = self.inner.send(alert)
         except NotifyAuthError:
@@ -205,5 +206,26 @@ class MeteredNotifier:
             self.metrics.time_to_alert.observe(max(0.0, waited))
         return delivery
 
-    def __getattr__(self, name: str) -> Any:  # update_parent, find_sent, show_label, ...
+    def update_parent(self, parent: Alert, source_count: int) -> None:
+        self.inner.update_parent(parent, source_count)
+
+    def find_sent(self, alert: Alert) -> Delivery | None:
+        return self.inner.find_sent(alert)
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        self.inner.show_label(alert, verdict, who, when)
+
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        return self.inner.post_review(items)
+
+    def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
+        return self.inner.post_digest(alerts, day)
+
+    def post_notice(self, text: str) -> Delivery:
+        return self.inner.post_notice(text)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:  # adapter extras (e.g. a Slack client) for tests
         return getattr(self.inner, name)

@@ -315,7 +315,9 @@ def test_invalid_token_keeps_alerts_pending_without_a_retry_loop(
         fixed = wire(config, slack.token)
         fixed.clock.now = w.clock.now + timedelta(seconds=601)
         fixed.app.drain()
-        assert sorted(alert_id_of(m) for m in slack.messages()) == sorted(a["id"] for a in stored)
+        assert sorted(str(alert_id_of(m)) for m in slack.messages()) == sorted(
+            a["id"] for a in stored
+        )
 
 
 def test_rate_limit_retries_no_sooner_than_retry_after(seeded: Any) -> None:

@@ -221,6 +221,7 @@ def test_ill_formed_feed_yields_items_and_a_recorded_warning(
         assert run.status == "ok" and run.new >= 1 and run.warning
         health = app.store.feeds()[0]
         assert health.last_warning == run.warning and health.consecutive_failures == 0
+        assert health.next_check is not None
         clock.now = health.next_check + timedelta(seconds=1)
         assert run_cycle(app.deps).runs[0].status == "not_modified"
         assert app.store.feeds()[0].last_warning == run.warning  # a 304 keeps it

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -215,5 +216,5 @@ def test_webhook_errors(slack: FakeSlack, mode: str, retryable: bool, auth: bool
         assert info.value.retry_after == 12.0
 
 
-def _fields(alert: Alert) -> dict[str, object]:
-    return {name: getattr(alert, name) for name in Alert.__slots__}  # type: ignore[attr-defined]
+def _fields(alert: Alert) -> dict[str, Any]:
+    return {name: getattr(alert, name) for name in Alert.__slots__}

@@ -51,7 +51,7 @@ class Rig:
     def health(self, url: str) -> FeedHealth:
         return next(f for f in self.store.feeds() if f.url == url)
 
-    def items(self, feed_url: str) -> list[dict[str, object]]:
+    def items(self, feed_url: str) -> list[dict[str, Any]]:
         rows = self.store.query("SELECT * FROM items WHERE feed_url = ? ORDER BY id", (feed_url,))
         return [dict(row) for row in rows]
 

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,7 @@ def run_kills(
                 replicas.kill(victim)
                 killed = time.monotonic()
                 limit = lease + 2 * INTERVAL + 3
-                if not wait_for(lambda since=killed: _all_polled_since(farm, since), limit, 0.1):
+                if not wait_for(partial(_all_polled_since, farm, killed), limit, 0.1):
                     raise AssertionError(
                         f"no takeover within {limit}s: {_tail(replicas, 1 - victim)}"
                     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from training.classify_io import BATCH_SIZE
 from training.commands import classify_command
 
 
-def _run(saved_model: Path, text: str) -> tuple[int, list[dict[str, object]]]:
+def _run(saved_model: Path, text: str) -> tuple[int, list[dict[str, Any]]]:
     out = io.StringIO()
     code = classify_command(saved_model, io.StringIO(text), out)
     return code, [json.loads(line) for line in out.getvalue().splitlines()]

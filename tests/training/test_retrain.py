@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,7 +54,7 @@ SIMILAR = [
 ]  # fmt: skip
 
 
-def tick(start: datetime = T0) -> object:
+def tick(start: datetime = T0) -> Callable[[], datetime]:
     times = iter(start + timedelta(minutes=n) for n in range(10_000))
     return lambda: next(times)
 

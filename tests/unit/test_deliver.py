@@ -12,12 +12,13 @@ from monitor.delivery.drain import Drain, RetryPolicy, retry_delay
 from monitor.delivery.notify import Delivery
 from state.sqlite import SQLiteStore
 from tests.support.clock import SettableClock
+from tests.support.fakes import FakeNotifier
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 
 
 @dataclass
-class RecordingNotifier:
+class RecordingNotifier(FakeNotifier):
     """Delivers into ``sent``; ``failures`` are raised, one per send, before delivering."""
 
     name: str = "recording"

@@ -155,7 +155,7 @@ def test_slack_manifest_scopes_socket_mode_and_interactivity() -> None:
 def test_manifest_scopes_match_the_slack_methods_the_code_calls() -> None:
     """chat.update/postMessage need chat:write; history/replies the history scopes;
     conversations.list (channel given by name) the read scopes: nothing else is called."""
-    code = (ROOT / "monitor" / "slack.py").read_text("utf-8")  # the Slack Web API caller
+    code = (ROOT / "monitor" / "delivery" / "slack.py").read_text("utf-8")  # the Web API caller
     called = set(re.findall(r'_call\(\s*"([a-z]+\.[A-Za-z]+)"', code))
     assert called == {
         "chat.postMessage", "chat.update", "conversations.history", "conversations.replies",

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -352,5 +353,5 @@ def test_min_chars_is_configurable() -> None:
     assert article.fallback_reason == f"too short: {len(LONG_TEXT)} chars"
 
 
-def _fields(item: FeedItem) -> dict[str, object]:
+def _fields(item: FeedItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in FeedItem.__dataclass_fields__}

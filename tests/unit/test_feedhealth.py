@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.core.errors import NotifyError
+from monitor.core.ports import Delivery
 from monitor.core.records import Feed, Validators
 from monitor.ops.feedhealth import (
     FeedHealthWatch,
@@ -19,22 +20,21 @@ from monitor.ops.feedhealth import (
 )
 from state.feedwatch import FeedWatch
 from state.sqlite import SQLiteStore
+from tests.support.fakes import FakeNotifier
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 URL = "https://news.example.org/feed.xml"
 
 
-class RecordingNotifier:
+class RecordingNotifier(FakeNotifier):
     """Records notices; ``failing`` makes the next posts raise like Slack being down."""
 
-    def __init__(self) -> None:
-        self.notices: list[str] = []
-        self.failing = False
+    failing: bool = False
 
-    def post_notice(self, text: str) -> None:
+    def post_notice(self, text: str) -> Delivery:
         if self.failing:
             raise NotifyError("Slack chat.postMessage: server error (HTTP 500)")
-        self.notices.append(text)
+        return super().post_notice(text)
 
 
 def watch(**fields: object) -> FeedWatch:

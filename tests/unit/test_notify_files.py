@@ -14,6 +14,7 @@ import pytest
 from monitor.core.errors import NotifyError
 from monitor.core.records import Alert, Summary
 from monitor.delivery.notify import ConsoleNotifier, Delivery, JsonlNotifier, MultiNotifier
+from tests.support.fakes import FakeNotifier
 
 T0 = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 SUMMARY = Summary(
@@ -123,7 +124,7 @@ def test_jsonl_unwritable_path_is_a_notify_error(tmp_path: Path) -> None:
 
 
 @dataclass
-class Primary:
+class Primary(FakeNotifier):
     """A primary that delivers into ``sent`` or raises the queued failure."""
 
     name: str = "primary"
