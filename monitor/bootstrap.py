@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from classifiers.artifact import ModelArtifact
 from monitor.alerting.alerts import AlertingIngest
@@ -43,6 +44,7 @@ from monitor.service import Job, Service
 from state.sqlite import SQLiteStore
 
 log = logging.getLogger("monitor.bootstrap")
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -87,16 +89,13 @@ def open_store(settings: Settings) -> SQLiteStore:
     return SQLiteStore(Path(state.path))
 
 
-def one_at_a_time(
-    store: SQLiteStore, name: str, func: Callable[..., object]
-) -> Callable[..., None]:
-    """``func`` run only while this replica holds the job ``name`` (skipped otherwise):
-    the drain, digests, feed-health notices and retraining run on one replica at a time."""
+def one_at_a_time(store: SQLiteStore, name: str, func: Callable[..., T]) -> Callable[..., T | None]:
+    """``func`` run only while this replica holds the job ``name`` (None when another has
+    it): the drain, digests, feed-health notices and retraining run on one replica at a time."""
 
-    def run(*args: object) -> None:
+    def run(*args: object) -> T | None:
         with store.exclusive(name) as held:
-            if held:
-                func(*args)
+            return func(*args) if held else None
 
     return run
 
