@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from classifiers.artifact import ModelArtifact
 from monitor.alerting.alerts import AlertingIngest
+from monitor.alerting.routing import Tiers
 from monitor.core.ports import ScorerPort
 from monitor.core.records import CycleReport
 from monitor.core.settings import Settings, sync_configured_feeds
@@ -143,7 +144,15 @@ def build_app(
             backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),
             scorer=MeteredScorer(scorer, app.metrics) if scorer is not None else None,
             ingest=AlertingIngest(
-                store, settings.dedupe.event_window, settings.dedupe.near_duplicate
+                store,
+                settings.dedupe.event_window,
+                settings.dedupe.near_duplicate,
+                lifecycle_window=settings.dedupe.lifecycle_window,
+                tiers=Tiers(
+                    settings.alerting.alert_threshold,
+                    settings.alerting.review_margin,
+                    settings.alerting.reaction_replies,
+                ),
             ),
             concurrency=settings.polling.concurrency,
             max_items=settings.polling.max_items_per_feed,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_labels, cli_state
+from monitor import cli_events, cli_labels, cli_state
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
 from monitor.core.records import Feed
@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--output", type=Path, default=None, help="JSONL out (default stdout)")
     classify.set_defaults(handler=cmd_classify)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
+    cli_events.register(sub, common)  # events list, events show
     cli_state.register(sub, common)  # migrate, state copy
     return parser
 

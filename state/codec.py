@@ -74,4 +74,6 @@ def alert_from_row(row: sqlite3.Row, thread_ts: str | None = None) -> Alert:
         thread_ts=thread_ts,
         source_count=row["source_count"],
         new_facts=tuple(json.loads(row["new_facts"])),
+        event_status=row["event_status"],
+        previous_status=row["previous_status"],
     )

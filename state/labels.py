@@ -153,12 +153,13 @@ class LabelStore:
         return int(self.query("SELECT COUNT(*) FROM labels WHERE seq > ?", (seq,))[0][0])
 
     def review_candidates(self, threshold: float, limit: int) -> list[ReviewCandidate]:
-        """Scored items without any label, closest to ``threshold`` first."""
+        """Scored items without any label: those routed to review (contradicted or near the
+        threshold) first, then the closest to ``threshold``."""
         rows = self.query(
             "SELECT id, title, url, score, model_version FROM items i WHERE score IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id"
             " OR l.text_hash = i.text_hash)"
-            " ORDER BY ABS(score - ?), id DESC LIMIT ?",
+            " ORDER BY COALESCE(route = 'review', 0) DESC, ABS(score - ?), id DESC LIMIT ?",
             (threshold, limit),
         )
         return [ReviewCandidate(r[0], r[1], r[2], float(r[3]), r[4]) for r in rows]

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.core.records import Alert, Summary
@@ -35,6 +35,16 @@ class StoredEvent:
     last_seen: datetime
     source_count: int
     alert_id: str | None
+    status: str | None = None  # current lifecycle status (monitor.alerting.lifecycle)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One entry of an event's status history."""
+
+    status: str
+    at: datetime  # report time of the item that said so
+    item_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +63,21 @@ class OutboxTx:
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         raise NotImplementedError
 
-    def recent_stories(self, since: datetime) -> list[StoredStory]:
+    def stories_near(self, at: datetime, window: timedelta) -> list[StoredStory]:
+        """Filed ban items whose report time is within ``window`` of ``at``."""
         rows = self.execute(
             "SELECT id, event_id, minhash, story_of FROM items"
-            " WHERE is_ban = 1 AND event_id IS NOT NULL AND fetched_at >= ? ORDER BY id",
-            (to_text(since),),
+            " WHERE is_ban = 1 AND event_id IS NOT NULL"
+            " AND COALESCE(event_at, fetched_at) BETWEEN ? AND ? ORDER BY id",
+            (to_text(at - window), to_text(at + window)),
         ).fetchall()
         return [StoredStory(r["id"], r["event_id"], r["minhash"], r["story_of"]) for r in rows]
 
-    def recent_events(self, since: datetime) -> list[StoredEvent]:
+    def events_near(self, at: datetime, window: timedelta) -> list[StoredEvent]:
+        """Events with a report within ``window`` of ``at`` (report times, either side)."""
         rows = self.execute(
-            "SELECT * FROM events WHERE last_seen >= ? ORDER BY first_seen", (to_text(since),)
+            "SELECT * FROM events WHERE last_seen >= ? AND first_seen <= ? ORDER BY first_seen",
+            (to_text(at - window), to_text(at + window)),
         ).fetchall()
         return [_event(row) for row in rows]
 
@@ -71,21 +85,42 @@ class OutboxTx:
         row = self.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
         return _event(row) if row else None
 
-    def insert_event(self, event_id: str, summary: Summary, now: datetime, alert_id: str) -> None:
+    def insert_event(
+        self,
+        event_id: str,
+        summary: Summary,
+        at: datetime,
+        alert_id: str,
+        status: str | None = None,
+    ) -> None:
         self.execute(
-            "INSERT INTO events (id, summary, first_seen, last_seen, source_count, alert_id)"
-            " VALUES (?, ?, ?, ?, 1, ?)",
-            (event_id, summary_to_json(summary), to_text(now), to_text(now), alert_id),
+            "INSERT INTO events (id, summary, first_seen, last_seen, source_count, alert_id,"
+            " status) VALUES (?, ?, ?, ?, 1, ?, ?)",
+            (event_id, summary_to_json(summary), to_text(at), to_text(at), alert_id, status),
         )
 
-    def add_source(self, event_id: str, now: datetime) -> int:
-        """One more report of an event: bumps the source count and the window."""
+    def add_source(self, event_id: str, at: datetime) -> int:
+        """One more report of an event: bumps the source count and widens its time span."""
         self.execute(
-            "UPDATE events SET source_count = source_count + 1, last_seen = ? WHERE id = ?",
-            (to_text(now), event_id),
+            "UPDATE events SET source_count = source_count + 1,"
+            " first_seen = CASE WHEN ? < first_seen THEN ? ELSE first_seen END,"
+            " last_seen = CASE WHEN ? > last_seen THEN ? ELSE last_seen END WHERE id = ?",
+            (*(to_text(at),) * 4, event_id),
         )
         row = self.execute("SELECT source_count FROM events WHERE id = ?", (event_id,)).fetchone()
         return int(row[0])
+
+    def record_status(self, event_id: str, status: str, at: datetime, item_id: int) -> None:
+        """Append to the event's status history; the latest report time is its status."""
+        self.execute(
+            "INSERT INTO event_status (event_id, status, at, item_id) VALUES (?, ?, ?, ?)",
+            (event_id, status, to_text(at), item_id),
+        )
+        self.execute(
+            "UPDATE events SET status = (SELECT status FROM event_status WHERE event_id = ?"
+            " ORDER BY at DESC, seq DESC LIMIT 1) WHERE id = ?",
+            (event_id, event_id),
+        )
 
     def file_item(
         self, item_id: int, minhash: bytes | None, event_id: str, story_of: int | None
@@ -95,10 +130,18 @@ class OutboxTx:
             (minhash, event_id, story_of, item_id),
         )
 
+    def route_item(self, item_id: int, at: datetime, route: str, reason: str | None) -> None:
+        """Where a scored item went (alert, update, status, reply, review, drop) and why."""
+        self.execute(
+            "UPDATE items SET event_at = ?, route = ?, route_reason = ? WHERE id = ?",
+            (to_text(at), route, reason, item_id),
+        )
+
     def insert_alert(self, alert: Alert, parent_id: str | None) -> None:
         self.execute(
             "INSERT INTO alerts (id, event_id, kind, item_id, parent_id, summary, new_facts,"
-            " source_count, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+            " source_count, created_at, event_status, previous_status, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
             (
                 alert.id,
                 alert.event_id,
@@ -109,6 +152,8 @@ class OutboxTx:
                 json.dumps(list(alert.new_facts), ensure_ascii=False),
                 alert.source_count,
                 to_text(alert.created_at),
+                alert.event_status,
+                alert.previous_status,
             ),
         )
 
@@ -150,6 +195,11 @@ class OutboxStore:
     def event_source_count(self, event_id: str) -> int:
         rows = self.query("SELECT source_count FROM events WHERE id = ?", (event_id,))
         return int(rows[0][0]) if rows else 0
+
+    def event_status(self, event_id: str) -> str | None:
+        """The event's current lifecycle status (None for events filed before it existed)."""
+        rows = self.query("SELECT status FROM events WHERE id = ?", (event_id,))
+        return rows[0][0] if rows else None
 
     def mark_attempt(self, alert_id: str, now: datetime) -> None:
         self.execute_write(
@@ -200,4 +250,5 @@ def _event(row: sqlite3.Row) -> StoredEvent:
         last_seen=required_time(row["last_seen"]),
         source_count=row["source_count"],
         alert_id=row["alert_id"],
+        status=row["status"],
     )

@@ -38,7 +38,7 @@ from monitor.core.errors import SchemaVersionError, StoreError
 from monitor.core.records import FeedHealth, FeedItem
 from state.codec import to_text
 from state.labels import ModelRecord
-from state.outbox import StoredStory
+from state.outbox import StoredEvent, StoredStory
 from state.pgschema import TRACKS, migration
 from state.pgsql import pg_sql, redact_url, row_factory
 from state.sqlite import SQLiteStore, Transaction, _feed_health
@@ -240,10 +240,18 @@ class PgTransaction(Transaction):
     def executescript_in_tx(self, script: str) -> None:
         self._conn.execute(script.encode())  # no parameters: the script runs as written
 
-    def recent_stories(self, since: datetime) -> list[StoredStory]:
-        # Filing is read-decide-write: one replica at a time, until this transaction ends.
+    def stories_near(self, at: datetime, window: timedelta) -> list[StoredStory]:
+        self._filing_lock()
+        return super().stories_near(at, window)
+
+    def events_near(self, at: datetime, window: timedelta) -> list[StoredEvent]:
+        self._filing_lock()
+        return super().events_near(at, window)
+
+    def _filing_lock(self) -> None:
+        # Filing is read-decide-write: one replica at a time, until this transaction ends
+        # (taking it again in the same transaction is a no-op).
         self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key("events"),))
-        return super().recent_stories(since)
 
 
 def _versions(tx: Transaction) -> dict[str, int]:

@@ -139,6 +139,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN last_warning TEXT;     -- NULL when the feed parsed cleanly
     """,
+    # 6: event status lifecycle, report times, the routing of each scored item.
+    """
+    ALTER TABLE events ADD COLUMN status TEXT;          -- current lifecycle status (id)
+    ALTER TABLE items ADD COLUMN event_at TEXT;         -- report time: published, else fetched
+    ALTER TABLE items ADD COLUMN route TEXT;            -- alert|update|status|reply|review|drop
+    ALTER TABLE items ADD COLUMN route_reason TEXT;     -- why it went there (review, drop)
+    ALTER TABLE alerts ADD COLUMN event_status TEXT;    -- the event's status this alert reports
+    ALTER TABLE alerts ADD COLUMN previous_status TEXT; -- status updates: the status before
+    CREATE TABLE event_status (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id    TEXT NOT NULL REFERENCES events (id),
+        status      TEXT NOT NULL,                      -- lifecycle status id
+        at          TEXT NOT NULL,                      -- report time of the item saying so
+        item_id     INTEGER REFERENCES items (id)
+    );
+    CREATE INDEX event_status_event ON event_status (event_id, at, seq);
+    CREATE INDEX items_route ON items (route);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

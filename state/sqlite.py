@@ -20,6 +20,7 @@ from typing import Any
 from monitor.core.errors import CorruptStoreError, SchemaVersionError, StoreError
 from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
 from state.codec import record_from_row, to_text
+from state.eventlog import EventLogStore
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
 from state.outbox import OutboxStore, OutboxTx
@@ -30,7 +31,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore):
+class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
     """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests.
 
     Its SQL (here and in the mixins) is written so PostgreSQL accepts it too (``?``

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from monitor.core.records import (
@@ -101,16 +101,29 @@ class FilingTx(Protocol):
     def insert_item(self, entry: Article | Scored, now: datetime) -> int | None:
         """Store one item; its id, or None when it was already stored."""
 
-    def recent_stories(self, since: datetime) -> list[StoredStory]: ...
+    def stories_near(self, at: datetime, window: timedelta) -> list[StoredStory]:
+        """Filed ban items whose report time is within ``window`` of ``at``."""
 
-    def recent_events(self, since: datetime) -> list[StoredEvent]: ...
+    def events_near(self, at: datetime, window: timedelta) -> list[StoredEvent]:
+        """Events with a report (report times) within ``window`` of ``at``."""
 
     def insert_event(
-        self, event_id: str, summary: Summary, now: datetime, alert_id: str
+        self,
+        event_id: str,
+        summary: Summary,
+        at: datetime,
+        alert_id: str,
+        status: str | None = None,
     ) -> None: ...
 
-    def add_source(self, event_id: str, now: datetime) -> int:
-        """Count one more source for the event; returns the new count."""
+    def add_source(self, event_id: str, at: datetime) -> int:
+        """Count one more source for the event (widening its time span); the new count."""
+
+    def record_status(self, event_id: str, status: str, at: datetime, item_id: int) -> None:
+        """Append to the event's status history; its latest entry is the event's status."""
+
+    def route_item(self, item_id: int, at: datetime, route: str, reason: str | None) -> None:
+        """Record where a scored item went, why, and its report time."""
 
     def file_item(
         self, item_id: int, minhash: bytes | None, event_id: str, story_of: int | None
@@ -137,6 +150,9 @@ class Outbox(MetaStore, Protocol):
     def alert_counts(self) -> dict[str, int]: ...
 
     def event_source_count(self, event_id: str) -> int: ...
+
+    def event_status(self, event_id: str) -> str | None:
+        """The event's current lifecycle status (None when unknown)."""
 
     def mark_attempt(self, alert_id: str, now: datetime) -> None:
         """Commit one more attempt BEFORE sending (a crash after it means: look up first)."""

@@ -1,16 +1,25 @@
-"""Alerting stage: file each new ban article under a story and an event, write its alert.
+"""Alerting stage: route each scored item, file ban reports under stories and events, write
+their alerts — all in the item's transaction.
 
-Three levels of dedupe, against stored state:
+Routing (``monitor.alerting.routing``): status follow-ups of tracked events
+(``lifecycle``), items that are not a new decision (``cues.newness_cue``), the two tiers
+(a confident score and no contradicting fact -> alert channel; near-threshold or
+contradicted -> review queue). Every routed item records its route, reason and report time.
+
+Dedupe of filed ban reports, against stored state:
 1. the same item (feed+guid or canonical URL) is never stored twice (``Store.save_items``
    and ``filter_new``), so it is never scored or alerted twice;
-2. the same story syndicated across outlets: a ban article whose MinHash similarity to a
-   recent ban article is at or above ``near_duplicate`` joins that article's event;
+2. the same story syndicated across outlets: a report whose MinHash similarity to a
+   ban report near in time is at or above ``near_duplicate`` joins that report's event;
 3. the same event: same app(s) + same authority/jurisdiction (``events.same_event``)
-   within ``event_window`` of the event's last report.
+   with a report within ``event_window`` of this one.
 
-The first report of an event makes an "alert" (a top-level Slack message); later reports
-make "update" alerts (thread replies). Item, event and alert rows are written in ONE
-transaction, so a crash leaves either all of them or none. ``decide`` is pure.
+Windows compare report times (``events.report_time``), and the items of one ingest are
+routed in report-time order, so a replay or catch-up groups as a live run would. The
+first report of an event makes an "alert" (a top-level message); later reports and status
+follow-ups make "update" alerts (thread replies). Item, event, status history and alert
+rows are written in ONE transaction, so a crash leaves all of them or none. ``decide`` is
+pure.
 """
 
 from __future__ import annotations
@@ -20,9 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.alerting import dedupe, events
+from monitor.alerting import cues, dedupe, events, lifecycle
+from monitor.alerting.routing import Cues, Routing, Tiers, route
 from monitor.core.records import Alert, AlertKind, Article, Scored, Summary
-from monitor.summary.summarize import summarize
+from monitor.summary.summarize import split_sentences, summarize
 from state.outbox import StoredEvent, StoredStory
 from state.store import FilingStore, FilingTx
 
@@ -60,50 +70,150 @@ def decide(
     return Decision("alert", events.event_id(summary, now))
 
 
-class AlertingIngest:
-    """``Deps.ingest`` that also files ban articles under events and writes their alerts."""
+def item_cues(scored: Scored) -> Cues:
+    """The wording cues of an item: its headline, and its lead for the status."""
+    title = scored.article.title or scored.article.item.title
+    lead = next(iter(split_sentences(scored.article.text[:2000])), "")
+    return Cues(
+        cues.status_cue(title, lead), cues.newness_cue(title), cues.contradiction_cue(title)
+    )
 
-    def __init__(self, store: FilingStore, window: float, near_duplicate: float) -> None:
+
+class AlertingIngest:
+    """``Deps.ingest`` that also routes scored items and writes their alerts."""
+
+    def __init__(
+        self,
+        store: FilingStore,
+        window: float,
+        near_duplicate: float,
+        *,
+        lifecycle_window: float = 365 * 86400.0,
+        tiers: Tiers | None = None,
+    ) -> None:
         self.store = store
         self.window = timedelta(seconds=window)
+        self.lifecycle_window = timedelta(seconds=max(lifecycle_window, window))
         self.near_duplicate = near_duplicate
+        self.tiers = tiers or Tiers()
 
     def __call__(self, entries: Sequence[Article | Scored], now: datetime) -> tuple[int, int]:
         stored = alerted = 0
         with self.store.transaction() as tx:
+            scored: list[tuple[datetime, int, Scored]] = []
             for entry in entries:
                 item_id = tx.insert_item(entry, now)
                 if item_id is None:
                     continue
                 stored += 1
-                if isinstance(entry, Scored) and entry.is_ban:
-                    self._file(tx, item_id, entry, now)
-                    alerted += 1
+                if isinstance(entry, Scored):
+                    published = entry.article.published or entry.article.item.published
+                    scored.append((events.report_time(published, now), item_id, entry))
+            for at, item_id, entry in sorted(scored, key=lambda s: (s[0], s[1])):
+                alerted += self._route(tx, item_id, entry, at, now)
         return stored, alerted
 
-    def _file(self, tx: FilingTx, item_id: int, scored: Scored, now: datetime) -> None:
+    def _route(
+        self, tx: FilingTx, item_id: int, scored: Scored, at: datetime, now: datetime
+    ) -> int:
+        found = item_cues(scored)
+        confident = self.tiers.confident(scored.score, scored.is_ban)
+        near = self.tiers.near(scored.score, scored.threshold)
+        if not (confident or near or found.status or found.newness):
+            return 0  # not a ban and no follow-up wording: nothing to decide
         summary = summarize(scored)
+        tracked = tx.events_near(at, self.lifecycle_window)
+        follow = lifecycle.follow_up(summary, found.status, tracked, at, self.lifecycle_window)
+        about = (
+            follow.event
+            if follow
+            else lifecycle.tracked_event(summary, tracked, at, self.lifecycle_window)
+        )
+        routing = route(
+            found,
+            confident,
+            near,
+            None if follow is None else follow.changed,
+            about is not None,
+            self.tiers.reaction_replies,
+        )
+        if routing.route == "file":
+            return self._file(tx, item_id, scored, summary, found, at, now)
+        if routing.route in ("status", "reply") and about is not None:
+            return self._reply(tx, item_id, summary, about, follow, routing, at, now)
+        if routing.route != "ignore":
+            tx.route_item(item_id, at, routing.route, routing.reason)
+        return 0
+
+    def _reply(
+        self,
+        tx: FilingTx,
+        item_id: int,
+        summary: Summary,
+        event: StoredEvent,
+        follow: lifecycle.FollowUp | None,
+        routing: Routing,
+        at: datetime,
+        now: datetime,
+    ) -> int:
+        """A thread reply under a tracked event: a status change, or more coverage."""
+        count = tx.add_source(event.id, at)
+        status, previous = event.status, None
+        if follow is not None and follow.changed:
+            tx.record_status(event.id, follow.status, at, item_id)
+            status, previous = follow.status, follow.previous
+        tx.file_item(item_id, None, event.id, None)
+        tx.route_item(item_id, at, routing.route, routing.reason)
+        alert = Alert(
+            id=f"al-{secrets.token_hex(8)}",
+            event_id=event.id,
+            kind="update",
+            item_id=item_id,
+            summary=summary,
+            created_at=now,
+            source_count=count,
+            new_facts=events.new_facts(event.summary, summary),
+            event_status=status,
+            previous_status=previous,
+        )
+        tx.insert_alert(alert, event.alert_id)
+        return 1
+
+    def _file(
+        self,
+        tx: FilingTx,
+        item_id: int,
+        scored: Scored,
+        summary: Summary,
+        found: Cues,
+        at: datetime,
+        now: datetime,
+    ) -> int:
         text = f"{scored.article.title}\n{scored.article.text}"
         signature = dedupe.minhash_signature(text)
-        since = now - self.window
         decision = decide(
             summary,
             signature,
-            tx.recent_stories(since),
-            tx.recent_events(since),
-            now,
+            tx.stories_near(at, self.window),
+            tx.events_near(at, self.window),
+            at,
             self.near_duplicate,
         )
         alert_id = f"al-{secrets.token_hex(8)}"
+        facts: tuple[str, ...] = ()
+        status: str | None
         if decision.kind == "alert":
-            tx.insert_event(decision.event_id, summary, now, alert_id)
-            count, facts, parent_id = 1, tuple[str, ...](), None
+            status = lifecycle.opening_status(summary, found.status)
+            tx.insert_event(decision.event_id, summary, at, alert_id, status)
+            tx.record_status(decision.event_id, status, at, item_id)
+            count, parent_id = 1, None
         else:
             assert decision.parent is not None
-            count = tx.add_source(decision.event_id, now)
+            count = tx.add_source(decision.event_id, at)
             facts = events.new_facts(decision.parent.summary, summary)
-            parent_id = decision.parent.alert_id
+            parent_id, status = decision.parent.alert_id, decision.parent.status
         tx.file_item(item_id, signature, decision.event_id, decision.story_of)
+        tx.route_item(item_id, at, decision.kind, None)
         alert = Alert(
             id=alert_id,
             event_id=decision.event_id,
@@ -112,6 +222,8 @@ class AlertingIngest:
             summary=summary,
             created_at=now,
             source_count=count,
-            new_facts=tuple(facts),
+            new_facts=facts,
+            event_status=status,
         )
         tx.insert_alert(alert, parent_id)
+        return 1

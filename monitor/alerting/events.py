@@ -16,14 +16,16 @@ wording ("The United Kingdom", "UK government", "Cabinet Office"), so the key no
   minors vs network.
 
 Unknown authority, action or scope (None) matches anything: missing facts must not split an
-event. The caller applies the time window.
+event. The caller applies the time window, on report times (``report_time``): when the
+item was published, so a replay or a catch-up after downtime groups as a live run would;
+the ingest time when the feed gives no date, or one in the future or the far past.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.core.records import Summary
 from monitor.summary.summarize import authority_level
@@ -46,6 +48,8 @@ _SCOPE_KIND = {
     "network": "network",
     "campus network": "network",
 }
+FUTURE_SKEW = timedelta(hours=6)  # clocks and time zones of feeds are often a little off
+FAR_PAST = timedelta(days=3650)  # older than this: a placeholder date (1970, 2000-01-01)
 _STATUS_RANK = {"announced": 1, "ordered by court": 2, "in force": 3}
 
 
@@ -128,3 +132,13 @@ def event_id(summary: Summary, first_seen: datetime) -> str:
     )
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return f"ev-{digest[:16]}"
+
+
+def report_time(published: datetime | None, ingested: datetime) -> datetime:
+    """When the report was made: its publication time, unless missing, in the future
+    (beyond ``FUTURE_SKEW``) or in the far past (``FAR_PAST``); then the ingest time."""
+    if published is None or published.tzinfo is None:
+        return ingested
+    if published > ingested + FUTURE_SKEW or published < ingested - FAR_PAST:
+        return ingested
+    return published

@@ -136,6 +136,7 @@ class Scored:
     is_ban: bool  # score >= threshold
     why: tuple[str, ...]  # top contributing terms
     model_version: str
+    threshold: float | None = None  # the threshold is_ban was decided with
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,18 @@ class Summary:
 
 
 AlertKind = Literal["alert", "update"]
+
+# The lifecycle status of an event (``monitor.alerting.lifecycle``): id -> how it reads.
+EVENT_STATUS_LABELS: dict[str, str] = {
+    "announced": "announced",
+    "in_force": "in force",
+    "expanded": "expanded",
+    "extended": "extended",
+    "challenged": "challenged in court",
+    "blocked_by_court": "blocked by a court",
+    "lifted": "lifted",
+    "reinstated": "reinstated",
+}
 AlertStatus = Literal["pending", "sent", "failed"]
 
 
@@ -182,6 +195,8 @@ class Alert:
     thread_ts: str | None = None  # for updates: the parent alert's ts
     source_count: int = 1  # sources known for the event when this alert was made
     new_facts: tuple[str, ...] = ()  # for updates: what this report adds
+    event_status: str | None = None  # the event's lifecycle status (EVENT_STATUS_LABELS)
+    previous_status: str | None = None  # status updates: the status before this report
 
 
 FeedStatus = Literal["ok", "not_modified", "error", "skipped"]

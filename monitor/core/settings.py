@@ -241,6 +241,29 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "near_duplicate": Key(
             _probability, 0.4, "MinHash Jaccard at or above which two texts are one story"
         ),
+        "lifecycle_window": Key(
+            parse_duration,
+            "365d",
+            "how long later status follow-ups (court block, lifting) join a tracked event",
+        ),
+    },
+    "alerting": {
+        "alert_threshold": Key(
+            _optional_probability,
+            None,
+            "score for a top-level alert, if no fact contradicts a ban (default: the "
+            "classifier threshold)",
+        ),
+        "review_margin": Key(
+            _probability,
+            0.15,
+            "scores this far below the alert threshold, and contradicted items, go to review",
+        ),
+        "reaction_replies": Key(
+            _bool,
+            False,
+            "post explainers/reactions about a tracked event as thread replies (else drop)",
+        ),
     },
     "slack": {
         "channel": Key(

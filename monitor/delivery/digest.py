@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time
 
 from monitor.core.errors import NotifyError, redact
@@ -66,8 +67,9 @@ class AlertDigest:
         return len(held)
 
     def _post(self, held: list[Alert], day: str, now: datetime) -> bool:
+        shown = [self._current(alert) for alert in held]
         try:
-            delivery = self.notifier.post_digest(held, day)
+            delivery = self.notifier.post_digest(shown, day)
         except NotifyError as exc:
             log_event(log, "alert_digest_failed", logging.ERROR, error=redact(str(exc)))
             return False
@@ -77,6 +79,12 @@ class AlertDigest:
             for alert in self._with_updates(held):
                 self.store.mark_sent(alert.id, delivery.ts, delivery.channel, now)
         return True
+
+    def _current(self, alert: Alert) -> Alert:
+        """The event as it stands now: its sources so far and its current status."""
+        count = self.store.event_source_count(alert.event_id) or alert.source_count
+        status = self.store.event_status(alert.event_id) or alert.event_status
+        return replace(alert, source_count=count, event_status=status)
 
     def _with_updates(self, held: list[Alert]) -> list[Alert]:
         ids = {a.id for a in held}

@@ -190,6 +190,9 @@ class Drain:
         parent = self.store.parent_of(alert)
         if parent is None or parent.message_ts is None:
             return
+        # the parent card shows the event's current status (a status reply changes it)
+        status = self.store.event_status(alert.event_id) or parent.event_status
+        parent = replace(parent, event_status=status)
         try:
             self.notifier.update_parent(parent, self.store.event_source_count(alert.event_id))
         except NotifyError as exc:  # cosmetic: the count catches up on the next update

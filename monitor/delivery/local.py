@@ -132,7 +132,7 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "jurisdiction": s.jurisdiction,
         "scope": s.scope,
         "action": s.action,
-        "status": s.status,
+        "status": alert.event_status or s.status,  # the event's lifecycle status, if known
         "effective_date": s.effective_date,
         "evidence": list(s.evidence),
         "abstract": s.abstract,
@@ -145,6 +145,8 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "source_count": alert.source_count,
         "new_facts": list(alert.new_facts),
         "thread_of": alert.thread_ts,
+        "previous_status": alert.previous_status,  # status updates: the status before
+        "summary_status": s.status,  # the status as the report's wording states it
     }
 
 

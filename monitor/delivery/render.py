@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from monitor.core.records import Alert, Summary
+from monitor.core.records import EVENT_STATUS_LABELS, Alert, Summary
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks).
 HEADER_MAX = 150
@@ -83,7 +83,9 @@ def render_blocks(alert: Alert) -> list[Block]:
         HeaderBlock(
             text=PlainTextObject(text=clip(escape_mrkdwn(headline(s)), HEADER_MAX), emoji=True)
         ),
-        SectionBlock(fields=[MarkdownTextObject(text=f) for f in _fields(s)][:MAX_FIELDS]),
+        SectionBlock(
+            fields=[MarkdownTextObject(text=f) for f in _fields(s, alert.event_status)][:MAX_FIELDS]
+        ),
     ]
     if s.evidence:
         quote_lines = "\n".join(f">{_line(e)}" for e in s.evidence if e.strip())
@@ -105,7 +107,7 @@ def render_text(alert: Alert) -> str:
     lines = [headline(s)]
     if s.title.strip() and s.apps and s.authority:  # else the headline already is the title
         lines.append(f"  {flat(s.title)}")
-    lines += [f"  {k}: {v}" for k, v in _facts(s)]
+    lines += [f"  {k}: {v}" for k, v in _facts(s, alert.event_status)]
     lines += [f"  Source: {_or_unknown(s.source)} {s.url}".rstrip()]
     lines += [f'  > "{flat(e)}"' for e in s.evidence if e.strip()]
     if s.abstract.strip():
@@ -131,10 +133,26 @@ def headline(s: Summary) -> str:
     return ":rotating_light: " + (flat(s.title) or "Possible app ban")
 
 
+def status_label(status: str | None) -> str:
+    """How an event status id reads ("blocked_by_court" -> "blocked by a court")."""
+    return EVENT_STATUS_LABELS.get(status or "", flat(status or "") or UNKNOWN)
+
+
+def status_change_line(alert: Alert) -> str | None:
+    """ "Status: blocked by a court (was: in force)" for a status update, else None."""
+    if alert.kind != "update" or not alert.previous_status or not alert.event_status:
+        return None
+    was = status_label(alert.previous_status)
+    return f"Status: {status_label(alert.event_status)} (was: {was})"
+
+
 def update_line(alert: Alert) -> str:
-    """ "Also reported by <outlet>: <title> — new: <facts>" (plain)."""
+    """ "Also reported by <outlet>: <title> — new: <facts>" (plain); a status update
+    starts with the change: "Status: lifted (was: in force) — reported by ..." ."""
     s = alert.summary
-    text = f"Also reported by {_or_unknown(flat(s.source))}: {flat(s.title) or s.url}"
+    change = status_change_line(alert)
+    lead = f"{change} — reported by" if change else "Also reported by"
+    text = f"{lead} {_or_unknown(flat(s.source))}: {flat(s.title) or s.url}"
     if alert.new_facts:
         text += " — new: " + "; ".join(flat(f) for f in alert.new_facts)
     return text
@@ -145,7 +163,9 @@ def _update_mrkdwn(alert: Alert) -> str:
     link = safe_url(s.url)
     title = escape_mrkdwn(flat(s.title) or UNKNOWN)
     shown = f"<{link}|{title.replace('|', '¦')}>" if link else title
-    text = f"Also reported by *{escape_mrkdwn(_or_unknown(flat(s.source)))}*: {shown}"
+    change = status_change_line(alert)
+    lead = f"*{escape_mrkdwn(change)}* — reported by" if change else "Also reported by"
+    text = f"{lead} *{escape_mrkdwn(_or_unknown(flat(s.source)))}*: {shown}"
     if alert.new_facts:
         text += " — new: " + "; ".join(_line(f) for f in alert.new_facts)
     return text
@@ -157,8 +177,10 @@ def _abstract(s: Summary) -> str:
     return f"*{title}*\n{escape_mrkdwn(s.abstract.strip())}".rstrip()
 
 
-def _facts(s: Summary) -> list[tuple[str, str]]:
+def _facts(s: Summary, event_status: str | None = None) -> list[tuple[str, str]]:
+    """The card's fields; "Status" is the event's current status when it is known."""
     published = s.published.strftime("%Y-%m-%d %H:%M UTC") if s.published else UNKNOWN
+    status = status_label(event_status) if event_status else _or_unknown(s.status)
     confidence = f"{s.score:.0%} (model {s.model_version or UNKNOWN})"
     return [
         ("App(s)", ", ".join(flat(a) for a in s.apps if a.strip()) or UNKNOWN),
@@ -166,15 +188,15 @@ def _facts(s: Summary) -> list[tuple[str, str]]:
         ("Jurisdiction", _or_unknown(s.jurisdiction)),
         ("Scope", _or_unknown(s.scope)),
         ("Action", _or_unknown(s.action)),
-        ("Status", _or_unknown(s.status)),
+        ("Status", status),
         ("Effective", _or_unknown(s.effective_date)),
         ("Published", published),
         ("Confidence", confidence),
     ]
 
 
-def _fields(s: Summary) -> list[str]:
-    fields = [clip(f"*{k}*\n{escape_mrkdwn(v)}", FIELD_MAX) for k, v in _facts(s)]
+def _fields(s: Summary, event_status: str | None) -> list[str]:
+    fields = [clip(f"*{k}*\n{escape_mrkdwn(v)}", FIELD_MAX) for k, v in _facts(s, event_status)]
     fields.insert(7, clip(f"*Source*\n{_source_link(s)}", FIELD_MAX))
     return fields
 
@@ -242,7 +264,17 @@ def digest_line(alert: Alert) -> str:
     s = alert.summary
     what = headline(s).removeprefix(":rotating_light: ")
     where = f" ({flat(s.jurisdiction)})" if s.jurisdiction and s.jurisdiction.strip() else ""
-    return f"{what}{where} — {_or_unknown(s.source)} {s.score:.0%} {s.url}".rstrip()
+    return (
+        f"{what}{where} — {_status_sources(alert)} — {_or_unknown(s.source)} {s.score:.0%} {s.url}"
+    ).rstrip()
+
+
+def _status_sources(alert: Alert) -> str:
+    """ "status: in force · 3 sources" (the status only when known)."""
+    sources = f"{alert.source_count} source{'s' if alert.source_count != 1 else ''}"
+    if not alert.event_status:
+        return sources
+    return f"status: {status_label(alert.event_status)} · {sources}"
 
 
 def digest_text(alerts: Sequence[Alert], day: str) -> str:
@@ -258,7 +290,8 @@ def digest_mrkdwn_lines(alerts: Sequence[Alert]) -> list[str]:
         s = alert.summary
         what = escape_mrkdwn(headline(s).removeprefix(":rotating_light: "))
         where = f" ({_line(s.jurisdiction)})" if s.jurisdiction and s.jurisdiction.strip() else ""
-        lines.append(f"• *{clip(what, 300)}*{where} — {_source_link(s)} · {s.score:.0%}")
+        state = escape_mrkdwn(_status_sources(alert))
+        lines.append(f"• *{clip(what, 300)}*{where} — {state} — {_source_link(s)} · {s.score:.0%}")
     return lines
 
 

@@ -44,6 +44,7 @@ class ModelScorer:
                 is_ban=float(p.score) >= self.threshold,
                 why=tuple(p.why),
                 model_version=self.model_version,
+                threshold=self.threshold,
             )
             for article, p in zip(articles, predictions, strict=True)
         ]

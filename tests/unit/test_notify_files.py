@@ -83,8 +83,34 @@ def test_jsonl_round_trip_has_every_key(tmp_path: Path) -> None:
         "source_count": 1,
         "new_facts": [],
         "thread_of": None,
+        "previous_status": None,
+        "summary_status": None,
     }
     assert (second["kind"], second["thread_of"], second["new_facts"]) == ("update", "17.1", ["x"])
+
+
+def test_jsonl_status_update_names_the_new_and_the_previous_status(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.jsonl"
+    notifier = JsonlNotifier(path)
+    notifier.send(make_alert(event_status="in_force"))
+    change = make_alert(
+        "al-2", kind="update", event_status="blocked_by_court", previous_status="in_force"
+    )
+    notifier.send(change)
+    first, second = (json.loads(line) for line in path.read_text("utf-8").splitlines())
+    assert (first["status"], first["previous_status"]) == ("in_force", None)
+    assert second["kind"] == "update"
+    assert (second["status"], second["previous_status"]) == ("blocked_by_court", "in_force")
+    assert set(first) == set(second)  # every record has every key
+    out = io.StringIO()
+    ConsoleNotifier(out).send(change)
+    assert (
+        out.getvalue()
+        .splitlines()[1]
+        .startswith(
+            "Status: blocked by a court (was: in force) — reported by Example News: UK bans TikTok"
+        )
+    )
 
 
 def test_jsonl_find_sent_scans_the_file_and_skips_a_torn_line(tmp_path: Path) -> None:
