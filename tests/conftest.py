@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.support.httpserver import LocalServer
+from tests.support.seedfeed import local_config_lines
+
 # CI replays the same examples every run (a property failure there is reproducible, not
 # luck); locally hypothesis keeps exploring new ones and remembers what failed.
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from tests.support.httpserver import LocalServer
-from tests.support.seedfeed import local_config_lines
 
 
 @pytest.fixture(scope="session")
