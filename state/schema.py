@@ -157,6 +157,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX event_status_event ON event_status (event_id, at, seq);
     CREATE INDEX items_route ON items (route);
     """,
+    # 7: intentionally empty (a number set aside while branches were developed in parallel).
+    "SELECT 1;",
+    # 8: Slack requests already handled (signed-request replay guard, 5-minute window).
+    """
+    CREATE TABLE slack_requests (
+        key            TEXT PRIMARY KEY,                 -- sha256 of the request signature
+        seen_at        TEXT NOT NULL                     -- pruned after the replay window
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

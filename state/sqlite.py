@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +44,7 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _check_directory(Path(self.path).parent)
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(
@@ -134,12 +136,15 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
                     " removed = CASE feeds.removed WHEN 2 THEN 0 ELSE feeds.removed END",
                     (feed.url, feed.name, feed.interval, origin, to_text(now)),
                 )
-            listed = [feed.url for feed in feeds] or [""]  # NOT IN () is SQLite-only
-            tx.execute(
-                "UPDATE feeds SET removed = 2 WHERE removed = 0 AND origin IN ('config', 'default')"
-                f" AND url NOT IN ({', '.join('?' * len(listed))})",
-                listed,
-            )
+            # Compared here, not with "NOT IN (?, ?, ...)": SQLite caps the number of
+            # bound variables, and a long feed list would exceed it.
+            listed = {feed.url for feed in feeds}
+            current = tx.execute(
+                "SELECT url FROM feeds WHERE removed = 0 AND origin IN ('config', 'default')"
+            ).fetchall()
+            for (url,) in current:
+                if url not in listed:
+                    tx.execute("UPDATE feeds SET removed = 2 WHERE url = ?", (url,))
 
     def add_feed(self, feed: Feed, origin: str, now: datetime) -> bool:
         with self.transaction() as tx:
@@ -331,6 +336,23 @@ _HEALTH_DATES = ("last_checked", "last_success", "next_check", "last_new_item")
 
 def _feed_health(row: sqlite3.Row) -> FeedHealth:
     return record_from_row(FeedHealth, row, dates=_HEALTH_DATES)
+
+
+def _check_directory(directory: Path) -> None:
+    """The state directory exists (made if missing) and this user can create files in it
+    (SQLite's WAL needs that even to read). A one-line ``StoreError`` otherwise, naming
+    the uid: in the container the service runs as uid 10001, not the volume's owner."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".write-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StoreError(
+            f"state: the directory {directory} is not writable by uid {os.getuid()} "
+            f"({exc.strerror or exc}); give that user the directory (in the container: "
+            "chown 10001:10001 the /data volume) or set state.path elsewhere"
+        ) from None
 
 
 def _wrap(exc: sqlite3.DatabaseError, path: str) -> StoreError:

@@ -5,12 +5,15 @@ with one line naming the offending key. Every key is optional; the table ``SCHEM
 below is the single source of truth for keys, types, defaults and docs.
 
 Precedence: environment > config file > defaults. The config file comes from
-``--config PATH`` or ``MONITOR_CONFIG``. Secrets (Slack tokens, webhook URL) may
-come from the environment only or from the file, and are never printed.
+``--config PATH`` or ``MONITOR_CONFIG`` (a file, or a directory holding ``monitor.toml``).
+Secrets (Slack tokens, webhook URL, signing secret) may come from the environment, from a
+file named by ``<VARIABLE>_FILE`` (e.g. ``MONITOR_SLACK_BOT_TOKEN_FILE``, Docker and
+Kubernetes secrets), or from the config file, and are never printed.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -48,6 +51,8 @@ def parse_duration(value: Any) -> float:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     else:
         raise ValueError(f"expected a duration such as '30s', '10m', '1h', got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"must be a finite duration, got {value!r}")
     if seconds <= 0:
         raise ValueError(f"must be greater than zero, got {value!r}")
     return seconds
@@ -66,6 +71,51 @@ def parse_size(value: Any) -> int:
         raise ValueError(f"expected a size such as '5MB' or a number of bytes, got {value!r}")
     if size <= 0:
         raise ValueError(f"must be greater than zero, got {value!r}")
+    return size
+
+
+@dataclass(frozen=True)
+class _Duration:
+    """A duration parser with finite bounds, named in its error message and the docs."""
+
+    low: str
+    high: str
+
+    @property
+    def bounds(self) -> str:
+        return f"{self.low} to {self.high}"
+
+    def __call__(self, value: Any) -> float:
+        seconds = parse_duration(value)
+        if not parse_duration(self.low) <= seconds <= parse_duration(self.high):
+            raise ValueError(f"must be between {self.low} and {self.high}, got {value!r}")
+        return seconds
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A whole number from 1 to ``high``."""
+
+    high: int
+
+    @property
+    def bounds(self) -> str:
+        return f"1 to {self.high}"
+
+    def __call__(self, value: Any) -> int:
+        number = _positive_int(value)
+        if number > self.high:
+            raise ValueError(f"must be between 1 and {self.high}, got {value!r}")
+        return number
+
+
+_duration, _count = _Duration, _Count
+
+
+def _size(value: Any) -> int:
+    size = parse_size(value)
+    if not 1000 <= size <= 1000**3:
+        raise ValueError(f"must be between 1KB and 1GB, got {value!r}")
     return size
 
 
@@ -165,6 +215,16 @@ def _optional_listen(value: Any) -> str | None:
     return str(value)
 
 
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = value.upper() if options[0].isupper() and isinstance(value, str) else value
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return str(text)
+
+    return parse
+
+
 def _clock_time(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError(f"expected a time of day 'HH:MM' (UTC), got {value!r}")
@@ -207,17 +267,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "pool_size": Key(_positive_int, 10, "PostgreSQL: connections per replica, at most"),
     },
     "polling": {
-        "interval": Key(parse_duration, "15m", "default time between polls of a feed"),
-        "timeout": Key(parse_duration, "20s", "overall deadline for one HTTP fetch"),
-        "max_bytes": Key(parse_size, "5MB", "largest response body accepted"),
-        "concurrency": Key(_positive_int, 8, "fetches in flight at once"),
-        "per_host": Key(_positive_int, 2, "fetches in flight at once to one host"),
+        "interval": Key(_duration("1s", "30d"), "15m", "default time between polls of a feed"),
+        "timeout": Key(_duration("100ms", "10m"), "20s", "overall deadline for one HTTP fetch"),
+        "max_bytes": Key(_size, "5MB", "largest response body accepted"),
+        "concurrency": Key(_count(256), 8, "fetches in flight at once"),
+        "per_host": Key(_count(64), 2, "fetches in flight at once to one host"),
         "allow_private_addresses": Key(
             _bool, False, "allow URLs resolving to loopback/private/link-local addresses"
         ),
-        "max_backoff": Key(parse_duration, "6h", "longest wait after repeated failures"),
-        "extract_timeout": Key(parse_duration, "15s", "hard deadline for extracting one article"),
-        "max_items_per_feed": Key(_positive_int, 100, "newest items considered per feed per poll"),
+        "max_backoff": Key(_duration("1s", "30d"), "6h", "longest wait after repeated failures"),
+        "extract_timeout": Key(
+            _duration("100ms", "10m"), "15s", "hard deadline for extracting one article"
+        ),
+        "max_items_per_feed": Key(_count(10_000), 100, "newest items considered per feed per poll"),
         "user_agent": Key(
             _text,
             "appban-monitor/0.1 (+https://github.com/appban-monitor/appban-monitor)",
@@ -237,7 +299,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "dedupe": {
-        "event_window": Key(parse_duration, "14d", "how long later reports join an event"),
+        "event_window": Key(_duration("1m", "365d"), "14d", "how long later reports join an event"),
         "near_duplicate": Key(
             _probability, 0.4, "MinHash Jaccard at or above which two texts are one story"
         ),
@@ -296,6 +358,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             env="MONITOR_SLACK_APP_TOKEN",
             secret=True,
         ),
+        "team_id": Key(
+            _optional_text,
+            None,
+            "workspace id (T...) whose label clicks count (others are refused)",
+            env="MONITOR_SLACK_TEAM_ID",
+        ),
         # -- interactivity over a Request URL --------------------------
         "signing_secret": Key(
             _optional_text,
@@ -307,8 +375,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     # -- labels, retraining, review --------------------------------------
     "retrain": {
-        "min_new_labels": Key(_positive_int, 5, "retrain once this many new labels arrived"),
-        "every": Key(parse_duration, "1d", "retrain at least this often when labels are new"),
+        "min_new_labels": Key(_count(1_000_000), 5, "retrain once this many new labels arrived"),
+        "every": Key(
+            _duration("1m", "365d"), "1d", "retrain at least this often when labels are new"
+        ),
         "enabled": Key(_bool, True, "retrain automatically in the running service"),
     },
     "http": {
@@ -318,10 +388,36 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "HOST:PORT for /healthz, /metrics and Slack's /slack/actions (off when unset)",
             env="MONITOR_HTTP_LISTEN",  # the container image turns it on
         ),
+        "ops_listen": Key(
+            _optional_listen,
+            None,
+            "HOST:PORT for /livez, /readyz, /healthz and /metrics apart from Slack's path",
+            env="MONITOR_HTTP_OPS_LISTEN",
+        ),
+    },
+    "logging": {
+        "format": Key(
+            _choice("text", "json"),
+            "text",
+            "'text' (key=value) or 'json' lines",
+            env="MONITOR_LOG_FORMAT",
+        ),
+        "level": Key(
+            _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+            "INFO",
+            "log level",
+            env="MONITOR_LOG_LEVEL",
+        ),
+    },
+    "retention": {
+        "article_text": Key(
+            _duration("1d", "3650d"), "180d", "empty the full text of items older than this"
+        ),
+        "keep_models": Key(_count(1000), 10, "files of rejected/retired models kept (newest)"),
     },
     "review": {
         "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
-        "digest_size": Key(_positive_int, 10, "items in the review digest"),
+        "digest_size": Key(_count(100), 10, "items in the review digest"),
     },
     "notify": {
         "jsonl_path": Key(
@@ -331,13 +427,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "digest_time": Key(_clock_time, "08:00", "when the daily digest is sent (UTC, HH:MM)"),
         # -- feed-health notices -----------------------------------------
         "feed_failure_threshold": Key(
-            _positive_int, 5, "notify once when a feed fails this many polls in a row"
+            _count(1000), 5, "notify once when a feed fails this many polls in a row"
         ),
         "feed_silence_factor": Key(
-            _positive_int, 10, "notify once when a feed is silent this many times its cadence"
+            _count(1000), 10, "notify once when a feed is silent this many times its cadence"
         ),
         "feed_silence_min": Key(
-            parse_duration, "2d", "never call a feed silent before this long without new items"
+            _duration("1m", "365d"),
+            "2d",
+            "never call a feed silent before this long without new items",
         ),
     },
 }
@@ -345,7 +443,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 FEED_KEYS: dict[str, Key] = {
     "url": Key(_http_url, None, "feed URL (required)"),
     "name": Key(_text, "", "display name"),
-    "interval": Key(parse_duration, None, "time between polls of this feed"),
+    "interval": Key(_duration("1s", "30d"), None, "time between polls of this feed"),
 }
 
 
@@ -397,7 +495,7 @@ def default_feeds() -> tuple[Feed, ...]:
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file (if any) and the environment; validate everything."""
     env = {} if env is None else env
-    path = path or env.get("MONITOR_CONFIG") or None
+    path = path or _config_in(env.get("MONITOR_CONFIG")) or None
     data: dict[str, Any] = {}
     source = "defaults"
     if path is not None:
@@ -417,6 +515,16 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         )
     feeds = _parse_feeds(feeds_raw, "feeds") if feeds_raw is not None else default_feeds()
     return Settings(sections, feeds, feeds_from_config=feeds_raw is not None, source=source)
+
+
+def _config_in(value: str | None) -> str | None:
+    """``MONITOR_CONFIG`` names a file, or a directory whose ``monitor.toml`` is read when
+    present (else the defaults and the environment): a compose file can mount a config
+    directory that may be empty."""
+    if value and Path(value).is_dir():
+        candidate = Path(value) / "monitor.toml"
+        return str(candidate) if candidate.is_file() else None
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -442,7 +550,7 @@ def _parse_section(
             )
     values = {}
     for name, key in keys.items():
-        env_value = env.get(key.env) if key.env else None
+        env_value = _secret_file(key, env) or (env.get(key.env) if key.env else None)
         if env_value not in (None, ""):
             values[name] = _parse_value(key, env_value, f"{key.env} (for {section}.{name})")
         elif name in raw:
@@ -450,6 +558,19 @@ def _parse_section(
         else:
             values[name] = None if key.default is None else key.parse(key.default)
     return values
+
+
+def _secret_file(key: Key, env: Mapping[str, str]) -> str | None:
+    """``<VAR>_FILE`` of a secret's variable (Docker/Kubernetes secrets): the file's text,
+    read once at start, without the trailing newline. It wins over ``<VAR>`` itself."""
+    name = f"{key.env}_FILE" if key.secret and key.env else None
+    if not name or not env.get(name):
+        return None
+    try:
+        return Path(env[name]).read_text("utf-8").rstrip("\r\n") or None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"config: cannot read {name} ({env[name]}): {reason}") from None
 
 
 def _parse_value(key: Key, value: Any, label: str) -> Any:

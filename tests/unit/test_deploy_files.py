@@ -56,7 +56,8 @@ def test_compose_has_the_monitor_service_with_a_named_volume() -> None:
     named = [v.split(":")[0] for v in volumes if not v.startswith((".", "/"))]
     assert named == ["monitor-data"] and "monitor-data" in data["volumes"]
     assert any(v.startswith("monitor-data:/data") for v in volumes)
-    assert "./monitor.toml:/config/monitor.toml:ro" in volumes
+    assert "./config:/config:ro" in volumes  # a directory: monitor.toml is optional
+    assert service["init"] is True  # signals reach the service, zombies are reaped
     assert service["env_file"] == ".env"
 
 

@@ -117,6 +117,30 @@ def test_undelivered_notice_is_tried_again_next_cycle(store: SQLiteStore) -> Non
     assert watcher() == []
 
 
+class DyingNotifier(RecordingNotifier):
+    """Slack takes the notice, then the process dies before the send returns."""
+
+    def post_notice(self, text: str) -> Delivery:
+        super().post_notice(text)
+        raise KeyboardInterrupt  # stands for SIGKILL: nothing after the post runs
+
+
+def test_a_crash_during_the_send_does_not_post_the_notice_twice(
+    store: SQLiteStore, make_store: Callable[[], SQLiteStore]
+) -> None:
+    for n in range(1, 6):
+        fail(store, n, T0 + timedelta(minutes=n))
+    dying = DyingNotifier()
+    with pytest.raises(KeyboardInterrupt):
+        FeedHealthWatch(store, dying, lambda: T0 + timedelta(minutes=6))()
+    store.close()
+    reopened = make_store()  # restarted
+    after = RecordingNotifier()
+    FeedHealthWatch(reopened, after, lambda: T0 + timedelta(minutes=7))()
+    reopened.close()
+    assert len(dying.notices) == 1 and after.notices == []
+
+
 def test_silence_far_beyond_the_learned_cadence_gives_one_notice_then_posting_again(
     store: SQLiteStore,
 ) -> None:
