@@ -3,13 +3,19 @@
 File layout (one file, any name; the service uses ``model.skops``): a zip archive
 holding two members,
 
-- ``metadata.json``: ``ModelMetadata`` plus the sha256 of the pipeline bytes;
+- ``metadata.json``: ``ModelMetadata``, the sha256 of the pipeline bytes, and
+  ``metadata_sha256``: the sha256 of the canonical JSON of everything else in the file
+  (so the checksum covers all that changes behaviour: the threshold as much as the
+  pipeline);
 - ``pipeline.skops``: the scikit-learn pipeline in skops format (never pickle).
 
 ``load`` refuses, always with a ``ModelError`` subclass and never a crash:
 
-- a file that is not such an archive, or whose bytes were changed (zip CRC,
-  pipeline sha256) -> ``ModelError``;
+- anything but a regular file within the size caps, an archive with other members or
+  members inflating beyond the caps (``classifiers.archive``) -> ``ModelError``;
+- a file that is not such an archive, or whose bytes were changed (zip CRC, metadata
+  or pipeline sha256), or an older format without a metadata checksum -> ``ModelError``;
+- a threshold that is not a finite number in (0, 1) -> ``ModelError``;
 - a model trained with another scikit-learn version -> ``ModelVersionError``;
 - a pipeline holding any type skops does not trust by default, other than the
   exact allow-list ``SKOPS_TRUSTED_TYPES`` -> ``UntrustedModelError``.
@@ -22,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -36,6 +43,7 @@ import sklearn
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from classifiers.archive import check_inner, read_capped, read_members
 from classifiers.pipeline import (
     SKOPS_TRUSTED_TYPES,
     ban_probabilities,
@@ -46,7 +54,7 @@ from classifiers.pipeline import (
 from classifiers.text import document_text
 from monitor.core.errors import ModelError, ModelVersionError, UntrustedModelError
 
-FORMAT = "appban-model/1"
+FORMAT = "appban-model/2"  # /1 had no metadata checksum
 _METADATA = "metadata.json"
 _PIPELINE = "pipeline.skops"
 
@@ -153,15 +161,13 @@ class ModelArtifact:
     @classmethod
     def load(cls, path: Path) -> ModelArtifact:
         """Read and verify a saved artifact (see the module docstring for refusals)."""
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as exc:
-            raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
+        raw = read_capped(Path(path))
         meta_raw, pipeline_bytes = _unpack(raw, path)
         metadata, digest = _parse_metadata(meta_raw, path)
         _check_version(metadata, path)
         if hashlib.sha256(pipeline_bytes).hexdigest() != digest:
             raise ModelError(f"model {path} is corrupted: pipeline checksum mismatch")
+        check_inner(pipeline_bytes, path)
         return cls(_load_pipeline(pipeline_bytes, path), metadata)
 
 
@@ -173,6 +179,7 @@ def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:
         "metrics": dict(metadata.metrics),
         "pipeline_sha256": hashlib.sha256(pipeline_bytes).hexdigest(),
     }
+    meta["metadata_sha256"] = metadata_sha256(meta)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_METADATA, json.dumps(meta, indent=2, sort_keys=True))
@@ -182,28 +189,52 @@ def _archive(pipeline: Pipeline, metadata: ModelMetadata) -> bytes:
 
 def _unpack(raw: bytes, path: Path) -> tuple[bytes, bytes]:
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            return archive.read(_METADATA), archive.read(_PIPELINE)
-    except KeyError as exc:
-        raise ModelError(f"model {path} is missing {exc}") from None
+        meta_raw, pipeline_bytes = read_members(raw, [_METADATA, _PIPELINE], path)
+        return meta_raw, pipeline_bytes
+    except ModelError:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise ModelError(f"model {path} is not a readable model archive: {exc}") from None
     except Exception as exc:  # zlib.error and others from damaged deflate streams
         raise ModelError(f"model {path} is corrupted: {type(exc).__name__}") from None
 
 
+def metadata_sha256(meta: Mapping[str, Any]) -> str:
+    """The checksum of a metadata document: sha256 of its canonical JSON (sorted keys, no
+    spaces), ``metadata_sha256`` itself left out."""
+    body = {k: v for k, v in meta.items() if k != "metadata_sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def _parse_metadata(raw: bytes, path: Path) -> tuple[ModelMetadata, str]:
     try:
         data: dict[str, Any] = json.loads(raw)
+        if data.get("format") == "appban-model/1":
+            raise ModelError(
+                f"model {path} has no metadata checksum (an older format): retrain it "
+                "with `monitor train` or `monitor retrain`"
+            )
+        if data.get("metadata_sha256") != metadata_sha256(data):
+            raise ModelError(f"model {path} is corrupted: metadata checksum mismatch")
+        del data["metadata_sha256"]
         if data.pop("format") != FORMAT:
             raise ValueError("unknown format")
         digest = str(data.pop("pipeline_sha256"))
         data["trained_at"] = datetime.fromisoformat(data["trained_at"])
-        data["threshold"] = float(data["threshold"])
+        data["threshold"] = _threshold(data["threshold"])
         data["metrics"] = {str(k): float(v) for k, v in data["metrics"].items()}
         return ModelMetadata(**data), digest
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ModelError(f"model {path} has unusable metadata: {exc}") from None
+
+
+def _threshold(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"threshold {value!r} is not a number")
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise ValueError(f"threshold {value!r} is not a finite number in (0, 1)")
+    return float(value)
 
 
 def _check_version(metadata: ModelMetadata, path: Path) -> None:

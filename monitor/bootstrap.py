@@ -10,14 +10,16 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from monitor.alerting.alerts import AlertingIngest
 from monitor.alerting.routing import Tiers
+from monitor.core.logs import log_event
 from monitor.core.ports import ScorerPort
 from monitor.core.records import CycleReport
 from monitor.core.settings import Settings, sync_configured_feeds
@@ -35,7 +37,7 @@ from monitor.ingest import schedule
 from monitor.ingest.extract import Extractor
 from monitor.ingest.fetch import Fetcher, FetchLimits
 from monitor.ops.feedhealth import FeedHealthWatch, WatchPolicy
-from monitor.ops.health import HealthCheck
+from monitor.ops.health import Beating, HealthCheck, Heartbeat
 from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
 from monitor.ops.web import HttpServer, Response
 from monitor.pipeline import Deps
@@ -43,12 +45,15 @@ from monitor.scoring.registry import ensure_active
 from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup, load_artifact
 from monitor.service import Job, Service
 from state.checkbatch import CheckBatch
+from state.lock import WriterLock
+from state.maintenance import prune_article_text, prune_models
 from state.sqlite import SQLiteStore
 
 if TYPE_CHECKING:  # scikit-learn and skops load when a model does (~2 s)
     from classifiers.artifact import ModelArtifact
 
 log = logging.getLogger("monitor.bootstrap")
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -69,6 +74,8 @@ class App:
     # -- metrics, the [http] listener, hooks run after every cycle -------------
     metrics: Metrics = field(default_factory=Metrics)
     web: HttpServer | None = None
+    ops_web: HttpServer | None = None  # [http] ops_listen: /livez, /readyz, /metrics apart
+    heartbeat: Heartbeat | None = None  # the latest fetch that returned (readiness)
     after_cycle: list[Callable[[CycleReport], object]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -81,7 +88,36 @@ class App:
 
 
 def open_store(settings: Settings) -> SQLiteStore:
-    return SQLiteStore(Path(settings.state.path))
+    """The SQLite file (``[state] path``), or PostgreSQL when ``[state] url`` is set."""
+    state = settings.state
+    if state.url:
+        from monitor.scoring.registry import models_dir
+        from state.postgres import PostgresStore
+
+        return PostgresStore(
+            state.url, lease=state.lease, pool_size=state.pool_size, model_dir=models_dir(settings)
+        )
+    return SQLiteStore(Path(state.path))
+
+
+def one_at_a_time(store: SQLiteStore, name: str, func: Callable[..., T]) -> Callable[..., T | None]:
+    """``func`` run only while this replica holds the job ``name`` (None when another has
+    it): the drain, digests, feed-health notices and retraining run on one replica at a time."""
+
+    def run(*args: object) -> T | None:
+        with store.exclusive(name) as held:
+            return func(*args) if held else None
+
+    return run
+
+
+def writer_lock(settings: Settings) -> AbstractContextManager[object]:
+    """The state file's single-writer lock (not yet taken): ``with writer_lock(s):``.
+
+    SQLite only: PostgreSQL replicas coordinate through leases and advisory locks."""
+    if settings.state.url:
+        return nullcontext()
+    return WriterLock(Path(settings.state.path))
 
 
 def fetch_limits(settings: Settings, hosts: int = 0) -> FetchLimits:
@@ -108,6 +144,7 @@ def build_app(
 ) -> App:
     store = open_store(settings)
     app = App(settings, store, deps=None, notifier=None, drain=None)  # type: ignore[arg-type]
+    app.heartbeat = Heartbeat(clock)
     app.closers.append(store.close)
     try:
         app.notifier = MeteredNotifier(notifier or build_notifier(settings), app.metrics, clock)
@@ -126,7 +163,7 @@ def build_app(
         app.closers.append(checks.close)
         app.deps = Deps(
             store=store,
-            fetcher=fetcher,
+            fetcher=Beating(fetcher, app.heartbeat.beat),
             extractor=extractor,
             clock=clock,
             backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),
@@ -168,51 +205,89 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
 
         app.web = HttpServer(parse_listen(settings.http.listen))
         app.closers.append(app.web.close)
+    if settings.http.ops_listen:
+        from monitor.feedback.interact import parse_listen
+
+        app.ops_web = HttpServer(parse_listen(settings.http.ops_listen))
+        app.closers.append(app.ops_web.close)
     notify = settings.notify
     policy = WatchPolicy(
         notify.feed_failure_threshold, float(notify.feed_silence_factor), notify.feed_silence_min
     )
     watch = FeedHealthWatch(app.store, app.notifier, clock, policy)
-    app.after_cycle = [app.metrics.observe_cycle, app.drain, watch]
+
+    def remember(report: CycleReport) -> None:  # for `monitor status --check`
+        app.store.set_meta("last_cycle", report.finished.isoformat())
+
+    app.after_cycle = [
+        app.metrics.observe_cycle,
+        remember,
+        one_at_a_time(app.store, "drain", app.drain),
+        one_at_a_time(app.store, "feed_health", watch),
+    ]
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
-    """Digest mode: the daily alert digest, checked every minute."""
+    """Retention (hourly); in digest mode the daily alert digest, checked every minute."""
+    retention = one_at_a_time(
+        app.store, "retention", lambda: apply_retention(app.settings, app.store, clock())
+    )
+    jobs = [Job("retention", retention, 3600.0)]
     if app.settings.notify.mode != "digest":
-        return []
-    return [Job("alert_digest", AlertDigest(app.drain, app.settings.notify.digest_time, clock),
-                60.0)]  # fmt: skip
+        return jobs
+    digest = AlertDigest(app.drain, app.settings.notify.digest_time, clock)
+    # it drains too, so it takes the drain's turn: no two replicas ever send at once
+    return [*jobs, Job("alert_digest", one_at_a_time(app.store, "drain", digest), 60.0)]
+
+
+def apply_retention(settings: Settings, store: SQLiteStore, now: datetime) -> None:
+    """[retention]: old article text emptied, old rejected/retired model files deleted."""
+    from monitor.scoring.registry import models_dir
+
+    keep = settings.retention
+    texts = prune_article_text(store, now - timedelta(seconds=keep.article_text))
+    models = prune_models(store, keep.keep_models, models_dir(settings))
+    if texts or models:
+        log_event(log, "retention", texts_emptied=texts, models_deleted=len(models))
 
 
 def serve_http(app: App, service: Service) -> None:
-    """Mount ``/healthz`` and ``/metrics`` on the [http] listener and start it (if set)."""
-    if app.web is None:
+    """Mount ``/livez``, ``/readyz`` (alias ``/healthz``) and ``/metrics`` on the ops
+    listener (``[http] ops_listen``), else on the [http] listener, and start them."""
+    ops = app.ops_web or app.web
+    if ops is None:
         return
     store = app.store
     health = HealthCheck(
         service, lambda now: store.set_meta("healthz", now.isoformat()), app.deps.scorer,
-        app.deps.clock,
+        app.deps.clock, app.heartbeat,
     )  # fmt: skip
-    app.web.route("GET", "/healthz", health.handle)
-    app.web.route("GET", "/metrics", lambda _: Response(200, app.metrics.render(), CONTENT_TYPE))
-    app.web.start()
+    ops.route("GET", "/livez", health.handle_live)
+    ops.route("GET", "/readyz", health.handle)
+    ops.route("GET", "/healthz", health.handle)
+    ops.route("GET", "/metrics", lambda _: Response(200, app.metrics.render(), CONTENT_TYPE))
+    for server in {id(s): s for s in (app.web, app.ops_web) if s is not None}.values():
+        server.start()
 
 
 # -- retraining, the review digest, Slack interactivity --------------------
 def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     """Periodic jobs of the label loop; listeners start in their job (not at build time)."""
+    from monitor.feedback.clicks import ClickPolicy
     from monitor.feedback.interact import DigestJob, LabelClicks
     from monitor.scoring.registry import RetrainJob, serving_threshold
 
     settings, store = app.settings, app.store
     jobs: list[Job] = []
     if settings.retrain.enabled and not settings.classifier.model_path:
-        jobs.append(Job("retrain", RetrainJob(settings, store, clock), 600.0))
+        retrain = one_at_a_time(store, "retrain", RetrainJob(settings, store, clock))
+        jobs.append(Job("retrain", retrain, 600.0))
     if settings.review.digest:
         digest = DigestJob(store, app.notifier, lambda: serving_threshold(settings, store), clock,
                            settings.review.digest_size)  # fmt: skip
-        jobs.append(Job("review_digest", digest, 3600.0))
-    clicks = LabelClicks(store, app.notifier, clock)
+        jobs.append(Job("review_digest", one_at_a_time(store, "review_digest", digest), 3600.0))
+    policy = ClickPolicy(settings.slack.team_id, settings.slack.channel)  # only our channel
+    clicks = LabelClicks(store, app.notifier, clock, policy)
     listeners = Listeners(settings, clicks, app.web)
     app.closers.append(listeners.close)
     if settings.slack.app_token or (settings.http.listen and settings.slack.signing_secret):
@@ -297,11 +372,24 @@ def load_or_train(settings: Settings) -> ModelArtifact:
         store.close()
 
 
+def model_ready(settings: Settings) -> bool:
+    """Whether a model to serve exists already (if not, the first start trains one)."""
+    if settings.classifier.model_path:
+        return Path(settings.classifier.model_path).is_file()
+    store = open_store(settings)
+    try:
+        return store.active_model() is not None
+    finally:
+        store.close()
+
+
 def build_scorer(settings: Settings) -> ScorerPort:
     """A fixed model for an explicit ``model_path``; else the registry's, hot-reloaded."""
     if settings.classifier.model_path:
         return ModelScorer(load_or_train(settings), settings.classifier.threshold)
 
     store = open_store(settings)  # the scorer's own connection, kept for the process' life
-    ensure_active(settings, store, utcnow())
-    return RegistryScorer(active_lookup(store), settings.classifier.threshold)
+    with store.exclusive("first_model", wait=True):  # replicas on an empty database: one trains
+        ensure_active(settings, store, utcnow())
+    return RegistryScorer(active_lookup(store), settings.classifier.threshold,
+                          on_refusal=lambda why: store.set_meta("model_refused", why))  # fmt: skip

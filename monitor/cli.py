@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_events, cli_labels
+from monitor import cli_events, cli_labels, cli_ops, cli_state
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
+from monitor.core.ports import ScorerPort
 from monitor.core.records import Feed
 from monitor.core.settings import (
     FEED_KEYS,
@@ -37,12 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    logs.configure(args.log_level)
+    logs.configure(args.log_level or "INFO")
     try:
         settings = load_settings(args.config, os.environ)
+        level = args.log_level or settings.logging.level  # flag > env > file > default
+        logs.configure(level, fmt=settings.logging.format)
         return int(args.handler(args, settings))
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except MonitorError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
@@ -67,16 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description="appban-monitor: alerts when an authority bans an app.",
     )
-    parser.set_defaults(config=None, log_level="INFO")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {cli_ops.version()}")
+    parser.set_defaults(config=None, log_level=None)
     sub = parser.add_subparsers(metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the service (foreground)")
     run.add_argument("--once", action="store_true", help="one cycle over all due feeds, then exit")
     run.set_defaults(handler=cmd_run)
 
-    sub.add_parser("status", parents=[common], help="feed health and counts").set_defaults(
-        handler=cmd_status
-    )
+    status = sub.add_parser("status", parents=[common], help="feed health and counts")
+    status.add_argument("--check", action="store_true", help="exit 1 when unhealthy (probes)")
+    status.set_defaults(handler=cmd_status)
 
     feeds = sub.add_parser("feeds", parents=[common], help="manage feeds")
     feeds_sub = feeds.add_subparsers(metavar="ACTION", required=True)
@@ -94,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove = feeds_sub.add_parser("remove", parents=[common], help="stop polling a feed")
     remove.add_argument("url")
     remove.set_defaults(handler=cmd_feeds_remove)
+    export = feeds_sub.add_parser("export", parents=[common], help="write the feeds as OPML")
+    export.add_argument("--output", type=Path, default=None, help="file (default stdout)")
+    export.set_defaults(handler=cli_ops.cmd_feeds_export)
     opml = feeds_sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
     opml.add_argument("opml_file", type=Path)
     opml.set_defaults(handler=cmd_feeds_import)
@@ -118,19 +125,41 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--input", type=Path, default=None, help="JSONL in (default stdin)")
     classify.add_argument("--output", type=Path, default=None, help="JSONL out (default stdout)")
     classify.set_defaults(handler=cmd_classify)
+    backup = sub.add_parser("backup", parents=[common], help="online copy of the state file")
+    backup.add_argument("path", type=Path, help="file (replaced safely) or directory")
+    backup.set_defaults(handler=cli_ops.cmd_backup)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
     cli_events.register(sub, common)  # events list, events show
+    cli_state.register(sub, common)  # migrate, state copy
     return parser
 
 
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import build_app, build_scorer, serve_http
-    from monitor.scoring.score import BackgroundScorer
-    from monitor.service import Service
+    from monitor.bootstrap import writer_lock
 
-    scorer = BackgroundScorer(lambda: build_scorer(settings))  # polling starts meanwhile
-    app = build_app(settings, scorer=scorer)
+    with writer_lock(settings):  # one service per state file; exits 1 naming the holder
+        return _serve(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
+    from monitor.bootstrap import build_app, build_scorer, model_ready, one_at_a_time, serve_http
+    from monitor.scoring.score import BackgroundScorer
+    from monitor.service import Service, StartupInterrupted, interruptible_startup
+
+    stop = threading.Event()
+    try:
+        with interruptible_startup(stop):  # SIGTERM while training/loading: exit 0 at once
+            if model_ready(settings):  # load it on a thread: polling starts meanwhile
+                scorer: ScorerPort = BackgroundScorer(lambda: build_scorer(settings))
+            else:  # the first start trains, here, where a stop signal can interrupt it
+                scorer = build_scorer(settings)
+            app = build_app(settings, scorer=scorer, stop=stop)
+    except StartupInterrupted:
+        print("stopped during start-up", file=sys.stderr)
+        return 0
     try:
         tick = _tick(settings)
         service = Service(
@@ -138,7 +167,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             tick=tick,
             extra_jobs=list(app.jobs),
             after_cycle=app.after_cycle,  # metrics, drain, feed-health notices
-            drain=app.drain,  # also on every committed alert, and every drain_every seconds
+            # on every committed alert and every drain_every seconds; one replica at a time
+            drain=one_at_a_time(app.store, "drain", app.drain),
             drain_every=max(1.0, min(tick, 10.0)),
         )
         if args.once:
@@ -171,8 +201,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
     store = open_store(settings)
     try:
         feeds = store.feeds()
-        print(f"state: {settings.state.path} (schema v{store.schema_version})", file=out)
+        print(f"state: {store.path} (schema v{store.schema_version})", file=out)
         print(f"items: {store.count_items()}", file=out)
+        refused = store.get_meta("model_refused")
+        if refused:
+            print(f"model: {refused}", file=out)
         counts = store.alert_counts()
         print(
             f"alerts: {counts['sent']} sent, {counts['pending']} pending, "
@@ -193,15 +226,19 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
             ["feed", "last success", "failures", "next check", "last error / warning"],
             [
                 [
-                    f.name or f.url,
+                    f.name or redact(f.url),
                     _when(f.last_success),
                     str(f.consecutive_failures),
                     _when(f.next_check),
-                    (f.last_error or (f"warning: {f.last_warning}" if f.last_warning else ""))[:80],
+                    redact(
+                        f.last_error or (f"warning: {f.last_warning}" if f.last_warning else "")
+                    )[:80],
                 ]
                 for f in feeds
             ],
         )
+        if getattr(args, "check", False):  # for cron and container probes: exit 1 when unhealthy
+            return cli_ops.report_check(out, store, settings, feeds, _tick(settings))
     finally:
         store.close()
     return 0
@@ -213,7 +250,7 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     _print_table(
         sys.stdout,
         ["name", "url", "interval"],
-        [[f.name, f.url, _seconds(f.interval or settings.polling.interval)] for f in feeds],
+        [[f.name, redact(f.url), _seconds(f.interval or settings.polling.interval)] for f in feeds],
     )
     return 0
 
@@ -221,16 +258,16 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
     feed = _feed_from_args(args.url, args.name, args.interval, args.backfill)
     added = _with_store(settings, lambda store, now: store.add_feed(feed, "cli", now))
-    print(("added " if added else "already present: ") + feed.url)
+    print(("added " if added else "already present: ") + redact(feed.url))
     return 0
 
 
 def cmd_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
     removed = _with_store(settings, lambda store, now: store.remove_feed(args.url))
     if not removed:
-        print(f"error: no such feed: {args.url}", file=sys.stderr)
+        print(f"error: no such feed: {redact(args.url)}", file=sys.stderr)
         return 1
-    print(f"removed {args.url} (its items and history are kept)")
+    print(f"removed {redact(args.url)} (its items and history are kept)")
     return 0
 
 
@@ -253,9 +290,9 @@ def read_opml(path: Path) -> list[Feed]:
     for outline in root.iter("outline"):
         url = outline.get("xmlUrl")
         if url:
-            feeds.append(
-                _feed_from_args(url, outline.get("title") or outline.get("text") or "", None)
-            )
+            title = outline.get("title")
+            name = title if title is not None else outline.get("text") or ""
+            feeds.append(_feed_from_args(url, name, outline.get("interval")))
     return feeds
 
 

@@ -35,6 +35,9 @@ def _default(key: Key) -> str:
 def _row(section: str, name: str, key: Key) -> str:
     env = f"`{key.env}`" if key.env else ""
     doc = key.doc + (" (secret: never logged)" if key.secret else "")
+    doc += f"; also `{key.env}_FILE` (a file holding it)" if key.env and key.secret else ""
+    bounds = getattr(key.parse, "bounds", None)
+    doc += f" ({bounds})" if bounds else ""
     return f"| `{section}.{name}` | {_default(key)} | {env} | {doc.replace('|', '/')} |"
 
 

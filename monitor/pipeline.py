@@ -160,23 +160,49 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
     return build_article(item, page, extracted, None, now)
 
 
+CLAIM_PER_WORKER = 4  # feeds claimed per batch and fetch worker (replicas share the rest)
+
+
 def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleReport:
     """Poll every due feed (or the given ones) concurrently; one log line per changed or
-    failed feed. Each host's feeds run back to back in ``per_host`` lanes, so a lane's
+    failed feed.
+
+    Due feeds are claimed in batches (``Store.claim_feeds``): on a shared database each
+    batch is leased to this replica, so replicas split a cycle's feeds between them.
+    Within a batch each host's feeds run back to back in ``per_host`` lanes, so a lane's
     requests reuse one kept-alive connection instead of connecting per feed."""
     started = deps.clock()
-    due = deps.store.due_feeds(started) if feeds is None else list(feeds)
+    runs: list[FeedRun] = []
+    seen: set[str] = set()
     with ThreadPoolExecutor(
         max_workers=max(1, deps.concurrency), thread_name_prefix="feed"
     ) as pool:
-        lanes = pool.map(
-            lambda lane: [_guarded(f, deps) for f in lane], host_lanes(due, deps.per_host)
-        )
-        done = {run.feed_url: run for lane in lanes for run in lane}
-    runs = [done[feed.url] for feed in due]
+        batch = list(feeds) if feeds is not None else _claim(deps, started, seen)
+        while batch:
+            runs += _poll(pool, batch, deps)
+            if feeds is not None or deps.stop.is_set():
+                break
+            batch = _claim(deps, started, seen)
     if deps.checks is not None:
         deps.checks.flush()
     return CycleReport(started=started, finished=deps.clock(), runs=tuple(runs))
+
+
+def _poll(pool: ThreadPoolExecutor, batch: Sequence[FeedHealth], deps: Deps) -> list[FeedRun]:
+    """One batch, host lane by host lane; the runs in the batch's order."""
+    lanes = pool.map(
+        lambda lane: [_guarded(f, deps) for f in lane], host_lanes(batch, deps.per_host)
+    )
+    done = {run.feed_url: run for lane in lanes for run in lane}
+    return [done[feed.url] for feed in batch]
+
+
+def _claim(deps: Deps, now: datetime, seen: set[str]) -> list[FeedHealth]:
+    """The next batch of due feeds not polled yet in this cycle."""
+    limit = max(1, deps.concurrency) * CLAIM_PER_WORKER
+    batch = [f for f in deps.store.claim_feeds(now, limit) if f.url not in seen]
+    seen.update(f.url for f in batch)
+    return batch
 
 
 def host_lanes(feeds: Sequence[FeedHealth], per_host: int) -> list[list[FeedHealth]]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import FrameType
@@ -56,6 +57,7 @@ class Service:
     last_cycle: CycleReport | None = None
     # -- facts for /healthz ----------------------------------------------------
     started_at: datetime | None = None
+    cycle_started: datetime | None = None  # set while a cycle runs (readiness)
     _scheduler: BackgroundScheduler | None = field(default=None, repr=False)
 
     @property
@@ -65,7 +67,11 @@ class Service:
 
     def cycle(self) -> CycleReport:
         """One poll cycle over the due feeds, then the after-cycle hooks (outbox drain)."""
-        report = run_cycle(self.deps)
+        self.cycle_started = self.deps.clock()
+        try:
+            report = run_cycle(self.deps)
+        finally:
+            self.cycle_started = None
         self.last_cycle = report
         log_event(
             log,
@@ -162,6 +168,35 @@ class Service:
 
 def _on_job_error(event: JobExecutionEvent) -> None:
     log_event(log, "job_error", logging.ERROR, job=event.job_id, error=repr(event.exception))
+
+
+class StartupInterrupted(BaseException):
+    """SIGTERM/SIGINT arrived during start-up (training or loading the model)."""
+
+
+@contextmanager
+def interruptible_startup(stop: threading.Event) -> Iterator[None]:
+    """Install the stop signals BEFORE slow start-up work: a signal then sets ``stop`` and
+    raises ``StartupInterrupted`` out of whatever runs (training is plain Python and numpy
+    calls, interrupted between two of them; model files are written atomically). As PID 1
+    in a container a process without handlers ignores SIGTERM, so this is what lets
+    ``docker stop`` end a first start that is still training. Afterwards the signals only
+    set ``stop`` (the running cycle winds down)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        log_event(log, "signal", signal=signal.Signals(signum).name, during="start-up")
+        stop.set()
+        raise StartupInterrupted
+
+    on_main = threading.current_thread() is threading.main_thread()
+    if on_main:
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        if on_main:
+            _install_signal_handlers(stop)
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

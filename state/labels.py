@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from state.codec import from_text, record_from_row, to_text
@@ -108,7 +108,7 @@ class LabelStore:
             item_id, alert_id = int(rows[0][0]), ref
         else:
             digits = ref.removeprefix("item-")
-            if not digits.isdigit():
+            if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
                 return None
             item_id, alert_id = int(digits), None
         rows = self.query(
@@ -128,7 +128,9 @@ class LabelStore:
     def add_labels(self, labels: Sequence[StoredLabel]) -> list[int]:
         """Append labels in one transaction; returns their ``seq`` numbers."""
         with self.transaction() as tx:
-            return [int(tx.execute(_INSERT_LABEL, _label_params(lb)).lastrowid) for lb in labels]
+            return [
+                int(tx.execute(_INSERT_LABEL, _label_params(lb)).fetchone()[0]) for lb in labels
+            ]
 
     def label_history(self, example_id: str | None = None) -> list[StoredLabel]:
         """Every label row, oldest first (optionally of one example)."""
@@ -219,6 +221,19 @@ class LabelStore:
         """The label high-water mark of the newest model (trained on, accepted or not)."""
         return int(self.query("SELECT COALESCE(MAX(labels_seen), 0) FROM models")[0][0])
 
+    # -- signed-request replay guard -----------------------------------------------
+    def first_sighting(self, key: str, now: datetime, window: float) -> bool:
+        """Record request ``key``; False when it was already seen within ``window`` seconds
+        (a replay). Entries older than the window are pruned in the same transaction."""
+        cutoff = to_text(now - timedelta(seconds=window))
+        with self.transaction() as tx:
+            tx.execute("DELETE FROM slack_requests WHERE seen_at < ?", (cutoff,))
+            cursor = tx.execute(
+                "INSERT INTO slack_requests (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (key, to_text(now)),
+            )
+            return bool(cursor.rowcount)
+
     # -- meta -------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
@@ -235,7 +250,7 @@ class LabelStore:
 _INSERT_LABEL = (
     "INSERT INTO labels (example_id, item_id, alert_id, label, who, labelled_at, source,"
     " model_version, score, text_hash, title, text, note)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
 )
 
 

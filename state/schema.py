@@ -157,9 +157,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX event_status_event ON event_status (event_id, at, seq);
     CREATE INDEX items_route ON items (route);
     """,
-    # 7 (the number assigned; 8 and 9 may land before it): the first-poll catch-up window.
+    # 7: the first-poll catch-up window of a feed (``feeds add --backfill``).
     """
     ALTER TABLE feeds ADD COLUMN backfill REAL;  -- seconds; NULL = polling.backfill; Inf = all
+    """,
+    # 8: Slack requests already handled (signed-request replay guard, 5-minute window).
+    """
+    CREATE TABLE slack_requests (
+        key            TEXT PRIMARY KEY,                 -- sha256 of the request signature
+        seen_at        TEXT NOT NULL                     -- pruned after the replay window
+    );
     """,
 )
 

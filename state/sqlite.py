@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,12 +42,17 @@ def text_hash(text: str) -> str:
 
 
 class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
-    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
+    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests.
+
+    Its SQL (here and in the mixins) is written so PostgreSQL accepts it too (``?``
+    marks, ``RETURNING``, ISO text times): ``state.postgres.PostgresStore`` replaces only
+    the plumbing (connections, transactions, migrations) and the replica coordination.
+    """
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _check_directory(Path(self.path).parent)
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(
@@ -134,15 +141,18 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
                     " VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (url) DO UPDATE SET name = excluded.name,"
                     " interval = excluded.interval,"
-                    " removed = CASE removed WHEN 2 THEN 0 ELSE removed END",
+                    " removed = CASE feeds.removed WHEN 2 THEN 0 ELSE feeds.removed END",
                     (feed.url, feed.name, feed.interval, origin, to_text(now)),
                 )
-            listed = [feed.url for feed in feeds]
-            tx.execute(
-                "UPDATE feeds SET removed = 2 WHERE removed = 0 AND origin IN ('config', 'default')"
-                f" AND url NOT IN ({', '.join('?' * len(listed))})",
-                listed,
-            )
+            # Compared here, not with "NOT IN (?, ?, ...)": SQLite caps the number of
+            # bound variables, and a long feed list would exceed it.
+            listed = {feed.url for feed in feeds}
+            current = tx.execute(
+                "SELECT url FROM feeds WHERE removed = 0 AND origin IN ('config', 'default')"
+            ).fetchall()
+            for (url,) in current:
+                if url not in listed:
+                    tx.execute("UPDATE feeds SET removed = 2 WHERE url = ?", (url,))
 
     def add_feed(self, feed: Feed, origin: str, now: datetime) -> bool:
         with self.transaction() as tx:
@@ -184,6 +194,17 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
         if not row[0]:
             return None
         return from_text(row[1]) if row[1] else datetime.min.replace(tzinfo=UTC)
+
+    def claim_feeds(self, now: datetime, limit: int) -> list[FeedHealth]:
+        """The due feeds this process polls now. One process owns a SQLite file, so no
+        lease is needed: every due feed (``limit`` is a batch hint for shared engines)."""
+        return self.due_feeds(now)
+
+    @contextmanager
+    def exclusive(self, name: str, *, wait: bool = False) -> Iterator[bool]:
+        """Run a job on one process at a time: yields True when this one may run it.
+        A SQLite file has a single service process, so that is always this one."""
+        yield True
 
     def record_success(
         self,
@@ -305,12 +326,12 @@ class Transaction(OutboxTx):
         article = scored.article if scored else entry
         assert isinstance(article, Article)
         item = article.item
-        cursor = self._db.execute(
+        cursor = self.execute(
             "INSERT INTO items (feed_url, guid, canonical_url, url, title, summary, published,"
             " fetched_at, text, text_hash, method, fallback_reason, sitename, language,"
             " score, is_ban, why, model_version)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
+            " ON CONFLICT DO NOTHING RETURNING id",
             (
                 item.feed_url,
                 item.guid,
@@ -332,7 +353,8 @@ class Transaction(OutboxTx):
                 scored.model_version if scored else None,
             ),
         )
-        return cursor.lastrowid if cursor.rowcount else None
+        row = cursor.fetchone()
+        return int(row[0]) if row else None
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -353,6 +375,23 @@ _HEALTH_DATES = ("last_checked", "last_success", "next_check", "last_new_item")
 
 def _feed_health(row: sqlite3.Row) -> FeedHealth:
     return record_from_row(FeedHealth, row, dates=_HEALTH_DATES)
+
+
+def _check_directory(directory: Path) -> None:
+    """The state directory exists (made if missing) and this user can create files in it
+    (SQLite's WAL needs that even to read). A one-line ``StoreError`` otherwise, naming
+    the uid: in the container the service runs as uid 10001, not the volume's owner."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".write-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StoreError(
+            f"state: the directory {directory} is not writable by uid {os.getuid()} "
+            f"({exc.strerror or exc}); give that user the directory (in the container: "
+            "chown 10001:10001 the /data volume) or set state.path elsewhere"
+        ) from None
 
 
 def _wrap(exc: sqlite3.DatabaseError, path: str) -> StoreError:

@@ -59,6 +59,11 @@ class Store(Protocol):
         """The earliest next check of an active feed (a never-polled feed: ``datetime.min``
         in UTC); None when there are no feeds."""
 
+    def claim_feeds(self, now: datetime, limit: int) -> list[FeedHealth]:
+        """Due feeds for this process to poll now, most overdue first. On a database
+        shared by replicas, up to ``limit`` of them, each leased to this process until it
+        records the poll or the lease expires; a single-process engine may return all."""
+
     def record_success(
         self,
         url: str,
@@ -192,6 +197,11 @@ class LabelPort(MetaStore, Protocol):
     def add_labels(self, labels: Sequence[StoredLabel]) -> list[int]: ...
 
     def latest_labels(self) -> list[StoredLabel]: ...
+
+    def label_history(self, example_id: str | None = None) -> list[StoredLabel]: ...
+
+    def first_sighting(self, key: str, now: datetime, window: float) -> bool:
+        """Record a request key; False when already seen within ``window`` s (a replay)."""
 
     def review_candidates(self, threshold: float, limit: int) -> list[ReviewCandidate]: ...
 

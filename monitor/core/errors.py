@@ -15,7 +15,8 @@
     ├── ExtractError                the page gave no usable article text
     ├── StoreError                  the database cannot be used
     │   ├── CorruptStoreError       not a database / integrity failure
-    │   └── SchemaVersionError      the file is newer than this code (downgrade refused)
+    │   ├── SchemaVersionError      the file is newer than this code (downgrade refused)
+    │   └── WriterLockError         another service holds the state file's writer lock
     ├── ModelError                  the classifier artifact cannot be used
     │   ├── UntrustedModelError     the file holds types not on our allow-list
     │   └── ModelVersionError       trained with another scikit-learn version
@@ -100,6 +101,10 @@ class SchemaVersionError(StoreError):
     pass
 
 
+class WriterLockError(StoreError):
+    """Another ``monitor run`` holds the state file (the message names its PID)."""
+
+
 class ModelError(MonitorError):
     pass
 
@@ -131,11 +136,19 @@ _SECRET_PATTERNS = (
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"https://hooks\.slack\.com/[^\s'\"]+"),
     re.compile(r"(?i)(authorization:\s*bearer\s+)\S+"),
+    # credentials inside URLs: user:password@ and query parameters named like secrets
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+(?=@)"),
+    re.compile(
+        r"(?i)([?&;][\w.-]*(?:token|key|secret|password|passwd|pwd|sig|signature|auth)[\w.-]*=)"
+        r"[^&#\s'\"<>]+"
+    ),
 )
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like a Slack token or webhook URL from ``text``."""
+    """Remove anything that looks like a Slack token or webhook URL from ``text``, and the
+    credentials of any URL in it (``user:pw@`` and ``?token=``/``key``/``secret``/
+    ``password``/``sig``... values)."""
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
     return text

@@ -1,12 +1,17 @@
 """Logging set-up and structured ``key=value`` lines (logfmt), the same keys everywhere.
 
-Every line passes through ``redact`` so a token or webhook URL can never reach a log.
+``[logging] format = "json"`` writes one JSON object per line instead, with the same keys
+(``event`` and the event's fields; plus ``time``, ``level``, ``logger``; a line not
+written by ``log_event`` carries its text as ``msg``). Every line passes through
+``redact`` so a token, webhook URL or URL credential can never reach a log.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.core.errors import redact
@@ -35,12 +40,32 @@ def _quote(value: Any) -> str:
 
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
     if logger.isEnabledFor(level):
-        logger.log(level, format_fields(event, fields))
+        extra = {"event_fields": {"event": event, **fields}}
+        logger.log(level, format_fields(event, fields), extra=extra)
 
 
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; the keys of ``log_event`` lines, redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        body: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        fields = getattr(record, "event_fields", None)
+        if isinstance(fields, dict):
+            body |= {k: round(v, 3) if isinstance(v, float) else v for k, v in fields.items()}
+        else:
+            body["msg"] = record.getMessage()
+        if record.exc_info:
+            body["exc"] = self.formatException(record.exc_info)
+        return redact(json.dumps(body, default=str, ensure_ascii=False))
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg, unused-ignore]
@@ -56,9 +81,10 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg, unused-ig
         pass
 
 
-def configure(level: str = "INFO", stream: Any = None) -> None:
+def configure(level: str = "INFO", stream: Any = None, fmt: str = "text") -> None:
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    text = RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler.setFormatter(JsonFormatter() if fmt == "json" else text)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -5,8 +5,10 @@ with one line naming the offending key. Every key is optional; the table ``SCHEM
 below is the single source of truth for keys, types, defaults and docs.
 
 Precedence: environment > config file > defaults. The config file comes from
-``--config PATH`` or ``MONITOR_CONFIG``. Secrets (Slack tokens, webhook URL) may
-come from the environment only or from the file, and are never printed.
+``--config PATH`` or ``MONITOR_CONFIG`` (a file, or a directory holding ``monitor.toml``).
+Secrets (Slack tokens, webhook URL, signing secret) may come from the environment, from a
+file named by ``<VARIABLE>_FILE`` (e.g. ``MONITOR_SLACK_BOT_TOKEN_FILE``, Docker and
+Kubernetes secrets), or from the config file, and are never printed.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def parse_duration(value: Any) -> float:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     else:
         raise ValueError(f"expected a duration such as '30s', '10m', '1h', got {value!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"must be a finite duration, got {value!r}")
     if seconds <= 0:
         raise ValueError(f"must be greater than zero, got {value!r}")
     return seconds
@@ -70,11 +74,68 @@ def parse_size(value: Any) -> int:
     return size
 
 
-def parse_backfill(value: Any) -> float:
-    """A first-poll catch-up window: a duration in seconds, or "all" (``math.inf``)."""
-    if isinstance(value, str) and value.strip().lower() == "all":
-        return math.inf
-    return parse_duration(value)
+@dataclass(frozen=True)
+class _Duration:
+    """A duration parser with finite bounds, named in its error message and the docs."""
+
+    low: str
+    high: str
+
+    @property
+    def bounds(self) -> str:
+        return f"{self.low} to {self.high}"
+
+    def __call__(self, value: Any) -> float:
+        seconds = parse_duration(value)
+        if not parse_duration(self.low) <= seconds <= parse_duration(self.high):
+            raise ValueError(f"must be between {self.low} and {self.high}, got {value!r}")
+        return seconds
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A whole number from 1 to ``high``."""
+
+    high: int
+
+    @property
+    def bounds(self) -> str:
+        return f"1 to {self.high}"
+
+    def __call__(self, value: Any) -> int:
+        number = _positive_int(value)
+        if number > self.high:
+            raise ValueError(f"must be between 1 and {self.high}, got {value!r}")
+        return number
+
+
+_duration, _count = _Duration, _Count
+
+
+def _size(value: Any) -> int:
+    size = parse_size(value)
+    if not 1000 <= size <= 1000**3:
+        raise ValueError(f"must be between 1KB and 1GB, got {value!r}")
+    return size
+
+
+@dataclass(frozen=True)
+class _Backfill:
+    """A first-poll catch-up window: a duration in seconds (0s to 3650d), or "all"
+    (``math.inf``: every item of a new feed goes through the full path)."""
+
+    bounds: str = '0s to 3650d, or "all"'
+
+    def __call__(self, value: Any) -> float:
+        if isinstance(value, str) and value.strip().lower() == "all":
+            return math.inf
+        seconds = parse_duration(value)
+        if not 0 <= seconds <= parse_duration("3650d"):
+            raise ValueError(f'must be between 0s and 3650d, or "all", got {value!r}')
+        return seconds
+
+
+parse_backfill = _Backfill()
 
 
 def _positive_int(value: Any) -> int:
@@ -138,6 +199,15 @@ def _optional_url(value: Any) -> str | None:
     return _http_url(value) if value else None
 
 
+def _optional_database_url(value: Any) -> str | None:
+    if not value:
+        return None
+    text = _text(value)
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected a postgresql:// URL")  # the value may hold a password
+    return text
+
+
 def _path(value: Any) -> Path:
     text = _text(value)
     if not text.strip():
@@ -162,6 +232,16 @@ def _optional_listen(value: Any) -> str | None:
     if not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"expected HOST:PORT, got {value!r}")
     return str(value)
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = value.upper() if options[0].isupper() and isinstance(value, str) else value
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return str(text)
+
+    return parse
 
 
 def _clock_time(value: Any) -> str:
@@ -190,22 +270,38 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "SQLite file holding feeds, items, alerts, labels and models",
             env="MONITOR_STATE_PATH",
         ),
+        "url": Key(
+            _optional_database_url,
+            None,
+            "PostgreSQL database (postgresql://user:pass@host/db) instead of the SQLite file;"
+            " several replicas may share it",
+            env="MONITOR_DATABASE_URL",
+            secret=True,
+        ),
+        "lease": Key(
+            parse_duration,
+            "10m",
+            "PostgreSQL: a replica that stops mid-poll loses its feeds to the others after this",
+        ),
+        "pool_size": Key(_positive_int, 10, "PostgreSQL: connections per replica, at most"),
     },
     "polling": {
-        "interval": Key(parse_duration, "15m", "default time between polls of a feed"),
-        "timeout": Key(parse_duration, "20s", "overall deadline for one HTTP fetch"),
-        "max_bytes": Key(parse_size, "5MB", "largest response body accepted"),
-        "concurrency": Key(_positive_int, 8, "fetches in flight at once"),
-        "per_host": Key(_positive_int, 2, "fetches in flight at once to one host"),
+        "interval": Key(_duration("1s", "30d"), "15m", "default time between polls of a feed"),
+        "timeout": Key(_duration("100ms", "10m"), "20s", "overall deadline for one HTTP fetch"),
+        "max_bytes": Key(_size, "5MB", "largest response body accepted"),
+        "concurrency": Key(_count(256), 8, "fetches in flight at once"),
+        "per_host": Key(_count(64), 2, "fetches in flight at once to one host"),
         "allow_private_addresses": Key(
             _bool, False, "allow URLs resolving to loopback/private/link-local addresses"
         ),
-        "max_backoff": Key(parse_duration, "6h", "longest wait after repeated failures"),
-        "extract_timeout": Key(parse_duration, "15s", "hard deadline for extracting one article"),
-        "extract_workers": Key(
-            _positive_int, 1, "extraction worker processes (each adds ~50 MB of memory)"
+        "max_backoff": Key(_duration("1s", "30d"), "6h", "longest wait after repeated failures"),
+        "extract_timeout": Key(
+            _duration("100ms", "10m"), "15s", "hard deadline for extracting one article"
         ),
-        "max_items_per_feed": Key(_positive_int, 100, "newest items considered per feed per poll"),
+        "extract_workers": Key(
+            _count(16), 1, "extraction worker processes (each adds ~50 MB of memory)"
+        ),
+        "max_items_per_feed": Key(_count(10_000), 100, "newest items considered per feed per poll"),
         "backfill": Key(
             parse_backfill,
             "24h",
@@ -231,7 +327,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "dedupe": {
-        "event_window": Key(parse_duration, "14d", "how long later reports join an event"),
+        "event_window": Key(_duration("1m", "365d"), "14d", "how long later reports join an event"),
         "near_duplicate": Key(
             _probability, 0.4, "MinHash Jaccard at or above which two texts are one story"
         ),
@@ -290,6 +386,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             env="MONITOR_SLACK_APP_TOKEN",
             secret=True,
         ),
+        "team_id": Key(
+            _optional_text,
+            None,
+            "workspace id (T...) whose label clicks count (others are refused)",
+            env="MONITOR_SLACK_TEAM_ID",
+        ),
         # -- interactivity over a Request URL --------------------------
         "signing_secret": Key(
             _optional_text,
@@ -301,8 +403,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     # -- labels, retraining, review --------------------------------------
     "retrain": {
-        "min_new_labels": Key(_positive_int, 5, "retrain once this many new labels arrived"),
-        "every": Key(parse_duration, "1d", "retrain at least this often when labels are new"),
+        "min_new_labels": Key(_count(1_000_000), 5, "retrain once this many new labels arrived"),
+        "every": Key(
+            _duration("1m", "365d"), "1d", "retrain at least this often when labels are new"
+        ),
         "enabled": Key(_bool, True, "retrain automatically in the running service"),
     },
     "http": {
@@ -312,10 +416,36 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "HOST:PORT for /healthz, /metrics and Slack's /slack/actions (off when unset)",
             env="MONITOR_HTTP_LISTEN",  # the container image turns it on
         ),
+        "ops_listen": Key(
+            _optional_listen,
+            None,
+            "HOST:PORT for /livez, /readyz, /healthz and /metrics apart from Slack's path",
+            env="MONITOR_HTTP_OPS_LISTEN",
+        ),
+    },
+    "logging": {
+        "format": Key(
+            _choice("text", "json"),
+            "text",
+            "'text' (key=value) or 'json' lines",
+            env="MONITOR_LOG_FORMAT",
+        ),
+        "level": Key(
+            _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+            "INFO",
+            "log level",
+            env="MONITOR_LOG_LEVEL",
+        ),
+    },
+    "retention": {
+        "article_text": Key(
+            _duration("1d", "3650d"), "180d", "empty the full text of items older than this"
+        ),
+        "keep_models": Key(_count(1000), 10, "files of rejected/retired models kept (newest)"),
     },
     "review": {
         "digest": Key(_bool, True, "post a daily Slack digest of items to label"),
-        "digest_size": Key(_positive_int, 10, "items in the review digest"),
+        "digest_size": Key(_count(100), 10, "items in the review digest"),
     },
     "notify": {
         "jsonl_path": Key(
@@ -325,13 +455,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "digest_time": Key(_clock_time, "08:00", "when the daily digest is sent (UTC, HH:MM)"),
         # -- feed-health notices -----------------------------------------
         "feed_failure_threshold": Key(
-            _positive_int, 5, "notify once when a feed fails this many polls in a row"
+            _count(1000), 5, "notify once when a feed fails this many polls in a row"
         ),
         "feed_silence_factor": Key(
-            _positive_int, 10, "notify once when a feed is silent this many times its cadence"
+            _count(1000), 10, "notify once when a feed is silent this many times its cadence"
         ),
         "feed_silence_min": Key(
-            parse_duration, "2d", "never call a feed silent before this long without new items"
+            _duration("1m", "365d"),
+            "2d",
+            "never call a feed silent before this long without new items",
         ),
     },
 }
@@ -339,7 +471,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 FEED_KEYS: dict[str, Key] = {
     "url": Key(_http_url, None, "feed URL (required)"),
     "name": Key(_text, "", "display name"),
-    "interval": Key(parse_duration, None, "time between polls of this feed"),
+    "interval": Key(_duration("1s", "30d"), None, "time between polls of this feed"),
 }
 
 
@@ -391,7 +523,7 @@ def default_feeds() -> tuple[Feed, ...]:
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file (if any) and the environment; validate everything."""
     env = {} if env is None else env
-    path = path or env.get("MONITOR_CONFIG") or None
+    path = path or _config_in(env.get("MONITOR_CONFIG")) or None
     data: dict[str, Any] = {}
     source = "defaults"
     if path is not None:
@@ -411,6 +543,16 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         )
     feeds = _parse_feeds(feeds_raw, "feeds") if feeds_raw is not None else default_feeds()
     return Settings(sections, feeds, feeds_from_config=feeds_raw is not None, source=source)
+
+
+def _config_in(value: str | None) -> str | None:
+    """``MONITOR_CONFIG`` names a file, or a directory whose ``monitor.toml`` is read when
+    present (else the defaults and the environment): a compose file can mount a config
+    directory that may be empty."""
+    if value and Path(value).is_dir():
+        candidate = Path(value) / "monitor.toml"
+        return str(candidate) if candidate.is_file() else None
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -436,7 +578,7 @@ def _parse_section(
             )
     values = {}
     for name, key in keys.items():
-        env_value = env.get(key.env) if key.env else None
+        env_value = _secret_file(key, env) or (env.get(key.env) if key.env else None)
         if env_value not in (None, ""):
             values[name] = _parse_value(key, env_value, f"{key.env} (for {section}.{name})")
         elif name in raw:
@@ -444,6 +586,19 @@ def _parse_section(
         else:
             values[name] = None if key.default is None else key.parse(key.default)
     return values
+
+
+def _secret_file(key: Key, env: Mapping[str, str]) -> str | None:
+    """``<VAR>_FILE`` of a secret's variable (Docker/Kubernetes secrets): the file's text,
+    read once at start, without the trailing newline. It wins over ``<VAR>`` itself."""
+    name = f"{key.env}_FILE" if key.secret and key.env else None
+    if not name or not env.get(name):
+        return None
+    try:
+        return Path(env[name]).read_text("utf-8").rstrip("\r\n") or None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"config: cannot read {name} ({env[name]}): {reason}") from None
 
 
 def _parse_value(key: Key, value: Any, label: str) -> Any:

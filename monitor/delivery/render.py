@@ -2,7 +2,11 @@
 
 No I/O. Text from feeds and pages is escaped (``&``, ``<``, ``>``) before it reaches Slack,
 so an article cannot ping ``<!channel>``, inject a link or break the layout; only http(s)
-URLs become links. Every block stays within Slack's limits (the constants below).
+URLs we put in ``<url|label>`` become links. Slack mrkdwn has no escape for its styling
+characters, so ``*``, ``_``, ``~`` and backticks of feed text are replaced by look-alikes
+(``∗ ˍ ∼ ˋ``): a headline cannot bold, strike or fence the alert. mrkdwn text objects are
+sent ``verbatim`` (bare URLs and ``#channel`` names in feed text stay text). Every block
+stays within Slack's limits (the constants below).
 """
 
 from __future__ import annotations
@@ -47,9 +51,18 @@ _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 _SPACE = re.compile(r"\s+")
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Make feed text inert in Slack: ``<!channel>`` becomes ``&lt;!channel&gt;``."""
+_STYLING = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
+def escape_plain(text: str) -> str:
+    """Slack's three entities only (``plain_text`` objects: no styling to neutralise)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Make feed text inert in mrkdwn: ``<!channel>`` becomes ``&lt;!channel&gt;`` and the
+    styling characters become look-alikes (see the module docstring)."""
+    return escape_plain(text).translate(_STYLING)
 
 
 def clip(text: str, limit: int) -> str:
@@ -81,11 +94,9 @@ def render_blocks(alert: Alert) -> list[Block]:
     s = alert.summary
     blocks: list[Block] = [
         HeaderBlock(
-            text=PlainTextObject(text=clip(escape_mrkdwn(headline(s)), HEADER_MAX), emoji=True)
+            text=PlainTextObject(text=clip(escape_plain(headline(s)), HEADER_MAX), emoji=True)
         ),
-        SectionBlock(
-            fields=[MarkdownTextObject(text=f) for f in _fields(s, alert.event_status)][:MAX_FIELDS]
-        ),
+        SectionBlock(fields=[_mrkdwn(f) for f in _fields(s, alert.event_status)][:MAX_FIELDS]),
     ]
     if s.evidence:
         quote_lines = "\n".join(f">{_line(e)}" for e in s.evidence if e.strip())
@@ -158,16 +169,21 @@ def update_line(alert: Alert) -> str:
     return text
 
 
+UPDATE_TITLE_MAX = 300  # a long title must not push the link's end or the facts out
+
+
 def _update_mrkdwn(alert: Alert) -> str:
     s = alert.summary
     link = safe_url(s.url)
-    title = escape_mrkdwn(flat(s.title) or UNKNOWN)
+    title = clip(escape_mrkdwn(flat(s.title) or UNKNOWN), UPDATE_TITLE_MAX)
+    outlet = clip(escape_mrkdwn(_or_unknown(flat(s.source))), 200)
     shown = f"<{link}|{title.replace('|', '¦')}>" if link else title
     change = status_change_line(alert)
     lead = f"*{escape_mrkdwn(change)}* — reported by" if change else "Also reported by"
-    text = f"{lead} *{escape_mrkdwn(_or_unknown(flat(s.source)))}*: {shown}"
+    text = f"{lead} *{outlet}*: {shown}"
     if alert.new_facts:
-        text += " — new: " + "; ".join(_line(f) for f in alert.new_facts)
+        facts = "; ".join(_line(f) for f in alert.new_facts)
+        text += " — new: " + clip(facts, SECTION_MAX - len(text) - 10)
     return text
 
 
@@ -309,12 +325,17 @@ def pack_sections(lines: Sequence[str]) -> list[str]:
 
 def section(text: str) -> SectionBlock:
     """An mrkdwn section block, clipped to Slack's limit."""
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
+    return SectionBlock(text=_mrkdwn(clip(text, SECTION_MAX)))
 
 
 def context(text: str) -> ContextBlock:
     """A small-print context block, clipped to Slack's limit."""
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_MAX))])
+    return ContextBlock(elements=[_mrkdwn(clip(text, SECTION_MAX))])
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    """Verbatim: Slack links only what we wrote as ``<url|label>``, never bare URLs."""
+    return MarkdownTextObject(text=text, verbatim=True)
 
 
 def flat(text: str) -> str:

@@ -95,6 +95,7 @@ class SlackNotifier:
             "metadata": _metadata(alert),
             "unfurl_links": False,
             "unfurl_media": False,
+            "parse": "none",  # bare URLs and #names in the fallback text stay text
         }
         if alert.thread_ts:  # an update, or (digest mode) an alert's details under the digest
             kwargs["thread_ts"] = alert.thread_ts
@@ -168,7 +169,12 @@ class SlackNotifier:
         response = slack_call(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+                parse="none",
             ),
         )
         self._channel_id = response.get("channel") or self._channel_id

@@ -1,27 +1,32 @@
 """Slack interactivity: label clicks arrive over Socket Mode or a signed HTTP endpoint.
 
-Both paths end in ``LabelClicks.handle(payload)``: each ``label_ban`` / ``label_not_ban``
-action of a ``block_actions`` payload becomes a label (source ``slack``, who = the Slack
-user id; the button value is the alert id, or ``item-<id>`` from the review digest), and
-an alert's message is updated to show the verdict (``show_label``: chat.update).
+Both paths end in ``LabelClicks``: each ``label_ban`` / ``label_not_ban`` action of a
+``block_actions`` payload, checked against a schema (``monitor.feedback.clicks``) and
+the configured workspace and channel, becomes a label (source ``slack``, who = the Slack
+user id, at = the click time; the button value is the alert id, or ``item-<id>`` from the
+review digest), and an alert's message is updated to show the verdict (``show_label``).
+A click is never acknowledged before its label is durably stored.
 
 - ``SocketModeListener``: slack_sdk's built-in Socket Mode client with the app-level token
-  (``MONITOR_SLACK_APP_TOKEN``): no public URL needed. Every envelope is acknowledged
-  FIRST (Slack wants the ack within 3 s), then the label is stored.
+  (``MONITOR_SLACK_APP_TOKEN``): no public URL needed. The label is stored, then the
+  envelope acknowledged (a failed store is not acked: Slack delivers it again).
 - ``SignedEndpoint``: ``POST /slack/actions`` for a Request URL. The signature is checked
   with ``slack_sdk.signature.SignatureVerifier`` (HMAC of ``v0:timestamp:body``); a wrong
-  signature or a timestamp more than 5 minutes off gets 401 and nothing is stored. A
-  valid request is answered 200 at once and handled after the answer.
+  or malformed signature or timestamp, or one more than 5 minutes off, gets 401; a
+  request seen before (same signature, within the 5 minutes) gets 409; nothing is stored
+  for either. A valid request is stored, then answered 200.
 
 Secrets (tokens, signing secret, the wss ticket URL) never reach a log line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,65 +37,94 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web import WebClient
 
-from monitor.core.errors import MonitorError, redact
+from monitor.core.errors import MonitorError, StoreError, redact
 from monitor.core.logs import log_event
 from monitor.core.ports import Notifier
-from monitor.feedback.labels import apply_label, review_items
+from monitor.feedback.clicks import Click, ClickPayloadError, ClickPolicy, parse_clicks
+from monitor.feedback.labels import UnknownItemError, example_id, make_label, review_items
 from monitor.ops.web import HttpServer, Request, Response
-from state.labels import StoredLabel, Verdict
+from state.labels import StoredLabel
 from state.store import LabelPort
 
 log = logging.getLogger("monitor.interact")
 
-ACTIONS: dict[str, Verdict] = {"label_ban": "ban", "label_not_ban": "not_ban"}
 ACTIONS_PATH = "/slack/actions"
-
-
-@dataclass(frozen=True, slots=True)
-class Click:
-    """One label button press."""
-
-    ref: str  # alert id, or item-<id>
-    verdict: Verdict
-    user: str  # Slack user id (or name when the id is missing)
-
-
-def parse_clicks(payload: Mapping[str, Any]) -> list[Click]:
-    """Pure: the label clicks in a ``block_actions`` payload (anything else: none)."""
-    if payload.get("type") != "block_actions":
-        return []
-    user = payload.get("user") or {}
-    who = str(user.get("id") or user.get("username") or user.get("name") or "slack")
-    clicks = []
-    for action in payload.get("actions") or []:
-        verdict = ACTIONS.get(str(action.get("action_id")))
-        value = str(action.get("value") or "").strip()
-        if verdict and value:
-            clicks.append(Click(value, verdict, who))
-    return clicks
+REPLAY_WINDOW = 300.0  # seconds: Slack's signature timestamps are valid this long
 
 
 class LabelClicks:
-    """Stores the labels of a payload and shows the verdict on the alert message."""
+    """Stores the labels of a payload (durably, before any ack) and shows the verdict.
 
-    def __init__(self, store: LabelPort, notifier: Notifier, clock: Callable[[], datetime]) -> None:
+    A click older than the example's newest label is stale (a replay, or two clicks
+    arriving out of order): the latest *click time* wins, not the latest arrival.
+    """
+
+    def __init__(
+        self,
+        store: LabelPort,
+        notifier: Notifier,
+        clock: Callable[[], datetime],
+        policy: ClickPolicy | None = None,
+    ) -> None:
         self.store = store
         self.notifier = notifier
         self.clock = clock
+        self.policy = policy or ClickPolicy()
+        self._lock = threading.Lock()  # check-then-insert of one click at a time
 
     def handle(self, payload: Mapping[str, Any]) -> list[StoredLabel]:
+        """Store, then show. A malformed payload stores nothing (logged, not raised)."""
+        try:
+            stored = self.store_clicks(payload)
+        except ClickPayloadError as exc:
+            log_event(log, "click_refused", logging.WARNING, error=str(exc))
+            return []
+        self.show(stored)
+        return stored
+
+    def store_clicks(self, payload: Mapping[str, Any]) -> list[StoredLabel]:
+        """Validate and store the label clicks; raises ``ClickPayloadError`` for a bad
+        shape and ``StoreError`` when the database cannot take them (do not ack then)."""
         stored = []
         for click in parse_clicks(payload):
+            if not self.policy.allows(click):
+                log_event(log, "click_refused", logging.WARNING, error="foreign workspace or "
+                          f"channel (team={click.team}, channel={click.channel})")  # fmt: skip
+                continue
             try:
-                label = apply_label(self.store, click.ref, click.verdict, click.user, "slack",
-                                    self.clock())  # fmt: skip
+                label = self._apply(click)
+            except StoreError:
+                raise
             except MonitorError as exc:
                 log_event(log, "label_failed", logging.WARNING, ref=click.ref, error=str(exc))
                 continue
-            stored.append(label)
-            log_event(log, "labelled", ref=click.ref, verdict=click.verdict, who=click.user)
-            self._show(label)
+            if label is not None:
+                stored.append(label)
+                log_event(log, "labelled", ref=click.ref, verdict=click.verdict, who=click.user)
         return stored
+
+    def fresh_request(self, key: str) -> bool:
+        """False for a request (by signature) already handled within the replay window."""
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+        return bool(self.store.first_sighting(digest, self.clock(), REPLAY_WINDOW))
+
+    def show(self, labels: list[StoredLabel]) -> None:
+        for label in labels:
+            self._show(label)
+
+    def _apply(self, click: Click) -> StoredLabel | None:
+        at = click.clicked_at or self.clock()
+        with self._lock:
+            target = self.store.label_target(click.ref)
+            if target is None:
+                raise UnknownItemError(f"label: no alert or item {click.ref!r} in the state")
+            history = self.store.label_history(example_id(target.text_hash))
+            if history and history[-1].labelled_at >= at:
+                log_event(log, "click_stale", ref=click.ref, verdict=click.verdict)
+                return None
+            label = make_label(target, click.verdict, click.user, "slack", at)
+            (seq,) = self.store.add_labels([label])
+        return replace(label, seq=seq)
 
     def _show(self, label: StoredLabel) -> None:
         alert = self.store.alert(label.alert_id) if label.alert_id else None
@@ -142,10 +176,19 @@ class SocketModeListener:
             self._client = None
 
     def _on_request(self, client: SocketModeClient, request: SocketModeRequest) -> None:
-        # Ack first, always: Slack retries an envelope not acknowledged within 3 s.
-        client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        # Store first, then ack (Slack wants the ack within 3 s; a label is one short
+        # transaction). Not stored -> not acked, so Slack delivers the envelope again.
+        stored: list[StoredLabel] = []
         if request.type == "interactive" and isinstance(request.payload, dict):
-            self._clicks.handle(request.payload)
+            try:
+                stored = self._clicks.store_clicks(request.payload)
+            except ClickPayloadError as exc:  # acked: a redelivery would not fix it
+                log_event(log, "click_refused", logging.WARNING, error=str(exc))
+            except StoreError as exc:
+                log_event(log, "click_not_stored", logging.ERROR, error=str(exc))
+                return
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        self._clicks.show(stored)
 
 
 # ---------------------------------------------------------------- signed HTTP
@@ -186,10 +229,14 @@ class SignedEndpoint:
             self._server.close()
 
     def accepts(self, body: bytes, headers: Mapping[str, str]) -> bool:
-        return self.verifier.is_valid_request(body, dict(headers))
+        try:
+            return bool(self.verifier.is_valid_request(body, dict(headers)))
+        except (ValueError, TypeError, OverflowError):  # garbage timestamp or signature
+            return False
 
     def handle(self, request: Request) -> Response:
-        """401 for a bad signature; 200 at once, and the clicks handled after the answer."""
+        """401 bad signature, 409 replay, 400 bad payload, 503 not stored; else the clicks
+        are stored, 200 answered, and the verdict shown on the message after the answer."""
         if not request.body:
             return Response(400)
         if not self.accepts(request.body, request.headers):
@@ -198,7 +245,18 @@ class SignedEndpoint:
         payload = payload_of(request.body)
         if payload is None:
             return Response(400)
-        return Response(200, after=lambda: self.clicks.handle(payload))
+        try:
+            if not self.clicks.fresh_request(request.headers.get("x-slack-signature", "")):
+                log_event(log, "click_replayed", logging.WARNING)
+                return Response(409, b"replayed request\n")
+            stored = self.clicks.store_clicks(payload)
+        except ClickPayloadError as exc:
+            log_event(log, "click_refused", logging.WARNING, error=str(exc))
+            return Response(400)
+        except StoreError as exc:
+            log_event(log, "click_not_stored", logging.ERROR, error=str(exc))
+            return Response(503, b"not stored, try again\n")
+        return Response(200, after=lambda: self.clicks.show(stored))
 
 
 def payload_of(body: bytes) -> dict[str, Any] | None:

@@ -11,12 +11,15 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 # -- canonical URLs -----------------------------------------------------------------
 
-# Query keys that only say how a reader arrived (campaign, click and share ids).
+# Query keys that only say how a reader arrived (campaign, click and share ids). Not
+# "ref": some sites put the article id there (?ref=12345), and merging two articles into
+# one canonical URL loses the second; a referral ?ref= costs at most a near-duplicate,
+# which the text dedupe catches.
 TRACKING_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
         "ttclid", "li_fat_id", "igshid", "igsh", "mc_cid", "mc_eid", "ocid", "cmpid",
-        "cmp", "ref", "ref_src", "ref_url", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok",
+        "cmp", "ref_src", "ref_url", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok",
         "smid", "smtyp", "xtor", "ito", "at_medium", "at_campaign", "at_custom1",
         "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "spm",
         "oly_enc_id", "oly_anon_id", "vero_id", "wt_mc", "wt.mc_id", "s_cid", "sr_share",
@@ -83,7 +86,8 @@ def _encode_spaces(text: str) -> str:
 
 
 def _is_tracking(pair: str) -> bool:
-    key = unquote(pair.partition("=")[0]).strip().lower()
+    # "??utm_source=x": the second "?" belongs to the first key; it is still tracking
+    key = unquote(pair.partition("=")[0]).strip().lstrip("?").lower()
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 

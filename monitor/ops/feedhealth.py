@@ -159,12 +159,15 @@ class FeedHealthWatch:
     def _send(self, watch: FeedWatch, notice: Notice, now: datetime) -> bool:
         level = logging.WARNING if notice.state else logging.INFO
         log_event(log, "feed_notice", level, feed_url=watch.url, kind=notice.kind)
+        # Recorded BEFORE sending: a crash during the send must not post it again after the
+        # restart (a notice is news, not data: at most once). A failed send is undone.
+        self.store.set_feed_notice(watch.url, notice.state, now)
         try:
             self.notifier.post_notice(notice.text)
-        except MonitorError as exc:  # not recorded: the next cycle tries again
+        except MonitorError as exc:  # undone: the next cycle tries again
+            self.store.set_feed_notice(watch.url, watch.notice, watch.notice_at or now)
             log_event(log, "feed_notice_failed", logging.WARNING, error=redact(str(exc)))
             return False
-        self.store.set_feed_notice(watch.url, notice.state, now)
         return True
 
 

@@ -1,13 +1,20 @@
-"""``GET /healthz``: is the service doing its job? 200 with a JSON body, else 503.
+"""Liveness and readiness: 200 with a JSON body, else 503.
 
+``GET /livez`` (liveness): the process answers and its scheduler is running. A container
+orchestrator restarts on this one.
+
+``GET /readyz`` (readiness; ``GET /healthz`` is an alias): is the service doing its job?
 Four checks, each a probe answering ``(ok, detail)``:
 
 - ``scheduler``: the APScheduler scheduler is running;
 - ``last_cycle``: a poll cycle completed within ``3 x tick`` (or, before the first one,
-  the service started less than ``3 x tick`` ago): a hung or dead poll job fails it;
+  the service started less than ``3 x tick`` ago), or a cycle is in progress and made
+  progress (a fetch answered, ``Heartbeat``) within ``3 x tick``: a long but healthy
+  cycle stays ready, a hung or dead poll job fails it;
 - ``database``: a real write to the state database succeeds (``meta`` row
   ``healthz``): a read-only file system, a full disk or a lock that never clears fails it;
-- ``model``: the classifier is loaded and has a version.
+- ``model``: the classifier is loaded and has a version (the detail also says why a newer
+  registry model was refused, while the previous one keeps serving).
 
 ``assess`` is pure (probe results and times in, verdict out); ``HealthCheck`` gathers the
 facts from the running service. The JSON never contains secrets or paths.
@@ -49,18 +56,62 @@ class HealthReport:
 
 
 def cycle_check(
-    now: datetime, started: datetime | None, last_cycle: datetime | None, tick: float
+    now: datetime,
+    started: datetime | None,
+    last_cycle: datetime | None,
+    tick: float,
+    in_cycle_since: datetime | None = None,
+    last_progress: datetime | None = None,
 ) -> Check:
-    """Pure: fresh when the last cycle (or the start) is within ``STALE_INTERVALS`` ticks."""
+    """Pure: fresh when the last cycle (or the start) is within ``STALE_INTERVALS`` ticks,
+    or a cycle is running and its latest progress is that recent."""
     limit = STALE_INTERVALS * tick
     reference = last_cycle or started
     if reference is None:
         return Check(False, "service not started")
     age = (now - reference).total_seconds()
     what = "last cycle" if last_cycle else "no cycle yet; started"
-    if age > limit:
-        return Check(False, f"{what} {age:.0f}s ago (limit {limit:.0f}s = 3 intervals)")
-    return Check(True, f"{what} {age:.0f}s ago")
+    if age <= limit:
+        return Check(True, f"{what} {age:.0f}s ago")
+    if in_cycle_since is not None:
+        moved = max(in_cycle_since, last_progress or in_cycle_since)
+        quiet = (now - moved).total_seconds()
+        running = (now - in_cycle_since).total_seconds()
+        if quiet <= limit:
+            return Check(True, f"cycle running for {running:.0f}s, progress {quiet:.0f}s ago")
+        return Check(False, f"cycle running for {running:.0f}s, no progress for {quiet:.0f}s "
+                            f"(limit {limit:.0f}s = 3 intervals)")  # fmt: skip
+    return Check(False, f"{what} {age:.0f}s ago (limit {limit:.0f}s = 3 intervals)")
+
+
+class Heartbeat:
+    """The time of the latest sign of progress; ``Beating`` beats it on every call."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self.last: datetime | None = None
+
+    def beat(self) -> None:
+        self.last = self.clock()
+
+
+class Beating:
+    """A proxy calling ``beat()`` after every call of ``inner`` that returns (a fetch)."""
+
+    def __init__(self, inner: Any, beat: Callable[[], None]) -> None:
+        self._inner, self._beat = inner, beat
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attr(*args, **kwargs)
+            self._beat()  # only an answer is progress; timeouts in a row are not
+            return result
+
+        return call
 
 
 def assess(checks: dict[str, Check], last_cycle: datetime | None) -> HealthReport:
@@ -77,17 +128,34 @@ class HealthCheck:
         write_probe: Callable[[datetime], None],
         scorer: Any,
         clock: Callable[[], datetime],
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.service, self.write_probe = service, write_probe
-        self.scorer, self.clock = scorer, clock
+        self.scorer, self.clock, self.heartbeat = scorer, clock, heartbeat
+
+    def liveness(self) -> HealthReport:
+        running = bool(self.service.running)
+        last = self.service.last_cycle.finished if self.service.last_cycle else None
+        return assess({"scheduler": Check(running, "running" if running else "not running")},
+                      last)  # fmt: skip
+
+    def handle_live(self, request: Request) -> Response:
+        report = self.liveness()
+        return Response(200 if report.ok else 503, report.to_json(), "application/json")
 
     def report(self) -> HealthReport:
+        """Readiness (``/readyz`` and ``/healthz``)."""
         now = self.clock()
-        last = self.service.last_cycle.finished if self.service.last_cycle else None
-        running = bool(self.service.running)
+        service = self.service
+        last = service.last_cycle.finished if service.last_cycle else None
+        running = bool(service.running)
+        progress = self.heartbeat.last if self.heartbeat else None
+        in_cycle = getattr(service, "cycle_started", None)
         checks = {
             "scheduler": Check(running, "running" if running else "not running"),
-            "last_cycle": cycle_check(now, self.service.started_at, last, self.service.tick),
+            "last_cycle": cycle_check(
+                now, service.started_at, last, service.tick, in_cycle, progress
+            ),
             "database": self._database(now),
             "model": self._model(),
         }
@@ -111,7 +179,9 @@ class HealthCheck:
             version = str(self.scorer.model_version)
         except MonitorError as exc:
             return Check(False, _first_line(exc))
-        return Check(bool(version), f"version {version}" if version else "no version")
+        refusal = getattr(self.scorer, "refusal", None)  # still serving the previous model
+        detail = f"version {version}" + (f"; {refusal}" if refusal else "")
+        return Check(bool(version), detail if version else "no version")
 
 
 def _first_line(exc: Exception) -> str:

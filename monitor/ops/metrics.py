@@ -12,19 +12,33 @@ stages themselves:
 - ``MeteredNotifier``              wraps the notifier: alerts/updates delivered, updates
   threaded, Slack retries (retryable failures), time-to-alert (alert row created ->
   delivered);
-- the outbox gauges (pending, failed, sent) are read from the store at scrape time.
+- the outbox gauges (pending, failed, sent) are read from the store at scrape time;
+- prometheus_client's process (``process_*``: CPU, memory, open fds, start time) and
+  platform (``python_info``) collectors, and ``appban_build_info{version}``; the model
+  version is set as soon as the scorer is wrapped (not at the first score), so it is
+  there right after every restart.
 
 Metric names (all prefixed ``appban_``) are listed in ``METRIC_NAMES`` and in the README.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from importlib import metadata
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
@@ -34,6 +48,10 @@ from monitor.core.ports import Delivery, Notifier
 from monitor.core.records import Alert, Article, CycleReport, FeedRun, ReviewItem, Scored
 
 log = logging.getLogger("monitor.metrics")
+try:
+    VERSION = metadata.version("appban-monitor")
+except metadata.PackageNotFoundError:  # running from a source tree without install
+    VERSION = "unknown"
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Seconds from an alert's detection to its delivery: instant mode is seconds to minutes,
@@ -57,6 +75,7 @@ METRIC_NAMES = (
     "appban_time_to_alert_seconds",
     "appban_model_info",
     "appban_last_cycle_timestamp_seconds",
+    "appban_build_info",
 )
 
 
@@ -109,6 +128,9 @@ class Metrics:
         self.last_cycle = Gauge(
             "appban_last_cycle_timestamp_seconds", "End of the last poll cycle", registry=r
         )
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        Info("appban_build", "This appban-monitor build", registry=r).info({"version": VERSION})
         for status in ("ok", "not_modified", "error", "skipped"):
             self.feeds_polled.labels(status)  # present at 0 from the start
         for method in ("trafilatura", "summary"):
@@ -165,6 +187,8 @@ class MeteredScorer:
 
     def __init__(self, inner: Any, metrics: Metrics) -> None:
         self.inner, self.metrics = inner, metrics
+        with contextlib.suppress(MonitorError):  # no model yet: set at the first score
+            metrics.model.info({"version": str(inner.model_version)})
 
     @property
     def model_version(self) -> str:

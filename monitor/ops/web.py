@@ -1,12 +1,16 @@
-"""The service's one small HTTP server (``[http] listen``): ``/healthz``, ``/metrics`` and
-Slack's interactivity Request URL (``POST /slack/actions``), all on the same listener.
+"""The service's small HTTP server (``[http] listen``): ``/livez``, ``/readyz``,
+``/healthz``, ``/metrics`` and Slack's interactivity Request URL (``POST /slack/actions``)
+on one listener, or the first four on a second one (``[http] ops_listen``).
 
 Routes are ``(method, path) -> handler``; a handler gets a ``Request`` and returns a
 ``Response``. A response may carry ``after``: work done once the answer has been written
-and flushed (Slack wants its answer within 3 s; the label is stored afterwards). Unknown
+and flushed (Slack's endpoint shows the verdict on the message after answering). Unknown
 paths answer 404, a known path with another method 405. Bodies above ``MAX_BODY`` are
-refused with 413 before they are read. Requests are not logged line by line (a Prometheus
-scrape every 15 s would drown the log); handlers log what matters as structured events.
+refused with 413 before they are read. A connection idle for ``idle_timeout`` seconds
+(a half-sent request) is closed, and none lives longer than ``deadline`` seconds (a
+drip of one byte at a time), so stalled clients cannot hold threads. Requests are not
+logged line by line (a Prometheus scrape every 15 s would drown the log); handlers log
+what matters as structured events.
 
 Off by default; when on, the documented default is ``127.0.0.1:8080`` (localhost only):
 put a reverse proxy with TLS in front before exposing the Slack path to the internet.
@@ -14,7 +18,10 @@ put a reverse proxy with TLS in front before exposing the Slack path to the inte
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -50,10 +57,17 @@ Handler = Callable[[Request], Response]
 class HttpServer:
     """A threading HTTP server with a route table; ``start()`` serves in a daemon thread."""
 
-    def __init__(self, listen: tuple[str, int] = ("127.0.0.1", 0)) -> None:
+    def __init__(
+        self,
+        listen: tuple[str, int] = ("127.0.0.1", 0),
+        *,
+        idle_timeout: float = 10.0,
+        deadline: float = 30.0,
+    ) -> None:
         self.routes: dict[tuple[str, str], Handler] = {}
-        handler = type("BoundHandler", (_Handler,), {"app": self})
-        self._server = ThreadingHTTPServer(listen, handler)
+        attrs = {"app": self, "timeout": idle_timeout, "deadline": deadline}
+        handler = type("BoundHandler", (_Handler,), attrs)
+        self._server = _Server(listen, handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -98,10 +112,33 @@ class HttpServer:
         return ",".join(sorted({path for _, path in self.routes}))
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (or was cut off) is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            log.exception("http connection failed")
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: HttpServer
+    deadline: float
     server_version = "appban-monitor"
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()  # applies ``timeout`` (idle) to the socket
+        self._timer = threading.Timer(self.deadline, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def finish(self) -> None:
+        self._timer.cancel()
+        with contextlib.suppress(OSError):  # the deadline closed the socket under us
+            super().finish()
+
+    def _expire(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_GET(self) -> None:
         self._serve("GET")

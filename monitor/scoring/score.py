@@ -2,8 +2,12 @@
 
 ``ModelScorer`` serves one fixed ``ModelArtifact``; ``RegistryScorer`` serves the
 registry's active model (``monitor.scoring.registry``), reloaded without a restart when
-another model is promoted or rolled back. Choosing and opening them is wiring
-(``monitor.bootstrap.build_scorer``).
+another model is promoted or rolled back. A model it refuses (``ModelError``: damaged,
+untrusted, out-of-range metadata, over the size caps) is remembered by version and file
+identity and not read again until its file changes; the previous model keeps serving and
+``refusal`` says why (shown by ``/healthz`` and, through ``on_refusal``, ``monitor
+status``). Only a refusal on start, with nothing to serve, raises. Choosing and opening
+them is wiring (``monitor.bootstrap.build_scorer``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from monitor.core.records import Article, Scored
 from state.labels import LabelStore
 
 if TYPE_CHECKING:  # scikit-learn and skops load when a model does (~2 s)
+    from classifiers.archive import FileIdentity
     from classifiers.artifact import ModelArtifact
 
 log = logging.getLogger("monitor.score")
@@ -65,12 +70,18 @@ class RegistryScorer:
     """``ScorerPort`` serving the registry's active model, reloaded when it changes."""
 
     def __init__(
-        self, active: Callable[[], tuple[str, Path] | None], threshold: float | None = None
+        self,
+        active: Callable[[], tuple[str, Path] | None],
+        threshold: float | None = None,
+        on_refusal: Callable[[str], None] | None = None,  # "" once a model loads again
     ) -> None:
         self._active = active
         self._threshold = threshold
+        self._on_refusal = on_refusal
         self._lock = threading.Lock()
         self._scorer: ModelScorer | None = None
+        self._refused: tuple[str, FileIdentity | None] | None = None
+        self.refusal: str | None = None  # why the registry's active model is not served
         self._refresh()
 
     @property
@@ -94,14 +105,33 @@ class RegistryScorer:
             found = self._active()
             if found is None or (self._scorer and self._scorer.model_version == found[0]):
                 return
+            from classifiers.archive import file_identity  # with the model, not at start
+
+            key = (found[0], file_identity(found[1]))
+            if key == self._refused:
+                return  # refused before and unchanged since: not read again
             try:
                 self._scorer = ModelScorer(load_artifact(found[1]), self._threshold)
             except ModelError as exc:
+                self._refuse(key, found[0], str(exc))
                 if self._scorer is None:
                     raise
-                log_event(log, "model_reload_failed", logging.ERROR, error=str(exc))
                 return
             log_event(log, "model_loaded", version=self._scorer.model_version)
+            if self.refusal is not None:
+                self._set_refusal(None)
+
+    def _refuse(self, key: tuple[str, FileIdentity | None], version: str, error: str) -> None:
+        self._refused = key
+        serving = self._scorer.model_version if self._scorer else "none"
+        log_event(log, "model_refused", logging.ERROR, version=version, serving=serving,
+                  error=error)  # fmt: skip
+        self._set_refusal(f"model {version} refused, serving {serving}: {error}")
+
+    def _set_refusal(self, why: str | None) -> None:
+        self.refusal = why
+        if self._on_refusal is not None:
+            self._on_refusal(why or "")
 
 
 def active_lookup(store: LabelStore) -> Callable[[], tuple[str, Path] | None]:

@@ -53,13 +53,13 @@ def serve_feed(server: LocalServer, slow_after_first: bool = False) -> str:
 def run_service(tmp_path: Path, model_path: Path) -> Iterator[object]:
     started: list[tuple[App, Service, threading.Thread]] = []
 
-    def start(feed_url: str, extra: str = "") -> Running:
+    def start(feed_url: str, extra: str = "", tick: float = TICK) -> Running:
         feed = f'[[feeds]]\nurl = "{feed_url}"\ninterval = "1s"\n'
         http = '[http]\nlisten = "127.0.0.1:0"\n'
         config = write_config(tmp_path, [], model=model_path, extra=http + extra + feed)
         settings = load_settings(config, {})
         app = build_app(settings, scorer=build_scorer(settings))
-        service = Service(app.deps, tick=TICK, after_cycle=app.after_cycle)
+        service = Service(app.deps, tick=tick, after_cycle=app.after_cycle)
         serve_http(app, service)
         thread = threading.Thread(target=service.run_forever, args=(False,), daemon=True)
         thread.start()
@@ -116,13 +116,15 @@ def test_read_only_database_is_unhealthy_then_recovers(
 def test_no_cycle_for_three_intervals_is_unhealthy(
     run_service: object, server: LocalServer
 ) -> None:
-    """The second poll hangs on a feed that answers after 30 s (timeout 3 s): while it is
-    stuck, no cycle completes; after 3 ticks the service reports itself unhealthy."""
-    running: Running = run_service(serve_feed(server, slow_after_first=True))  # type: ignore[operator]
+    """The second poll hangs on a feed that answers after 30 s (timeout 3 s, longer than 3
+    ticks of 0.5 s): while it is stuck, no cycle completes and no fetch answers; after 3
+    ticks without progress the service reports itself unhealthy."""
+    running: Running = run_service(serve_feed(server, slow_after_first=True), tick=0.5)  # type: ignore[operator]
     assert wait_for(lambda: running.service.last_cycle is not None, 30)
     assert wait_for(lambda: running.health().status_code == 503, 10)
     body = running.health().json()
     assert body["checks"]["last_cycle"]["ok"] is False
+    assert "no progress" in body["checks"]["last_cycle"]["detail"]
     assert "3 intervals" in body["checks"]["last_cycle"]["detail"]
     assert body["checks"]["scheduler"]["ok"] is True  # alive, but not completing cycles
 

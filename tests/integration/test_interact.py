@@ -52,7 +52,7 @@ def click(alert_id: str, action: str = "label_not_ban", user: str = "U0ALICE") -
         "channel": {"id": "C0ALERTS"},
         "message": {"ts": "1700000000.000100"},
         "actions": [{"action_id": action, "block_id": "labels", "value": alert_id,
-                     "type": "button", "action_ts": "1700000001.1"}],
+                     "type": "button", "action_ts": f"{NOW.timestamp():.6f}"}],
     }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ import sklearn
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from classifiers.artifact import ModelArtifact
+from classifiers.artifact import ModelArtifact, metadata_sha256
 from monitor.core.errors import ModelError, ModelVersionError, UntrustedModelError
 from tests.training.conftest import FIXED_NOW
 
@@ -108,6 +108,7 @@ def test_injected_type_is_refused_even_with_a_forged_checksum(
     evil = sio.dumps(pipeline)
     meta = json.loads(members["metadata.json"])
     meta["pipeline_sha256"] = hashlib.sha256(evil).hexdigest()
+    meta["metadata_sha256"] = metadata_sha256(meta)
     _rewrite(path, {"metadata.json": json.dumps(meta).encode(), "pipeline.skops": evil})
     with pytest.raises(UntrustedModelError, match=r"builtins\.print"):
         ModelArtifact.load(path)
@@ -118,6 +119,7 @@ def test_other_scikit_learn_version_is_refused(saved_model: Path, tmp_path: Path
     members = _members(path)
     meta = json.loads(members["metadata.json"])
     meta["sklearn_version"] = "1.0.2"
+    meta["metadata_sha256"] = metadata_sha256(meta)
     members["metadata.json"] = json.dumps(meta).encode()
     _rewrite(path, members)
     with pytest.raises(ModelVersionError, match=r"scikit-learn 1\.0\.2"):
@@ -127,7 +129,10 @@ def test_other_scikit_learn_version_is_refused(saved_model: Path, tmp_path: Path
 def test_broken_metadata_is_refused(saved_model: Path, tmp_path: Path) -> None:
     path = _copy(saved_model, tmp_path)
     members = _members(path)
-    members["metadata.json"] = b'{"format": "appban-model/1"}'
+    broken = {"format": "appban-model/2"}
+    members["metadata.json"] = json.dumps(
+        broken | {"metadata_sha256": metadata_sha256(broken)}
+    ).encode()
     _rewrite(path, members)
     with pytest.raises(ModelError, match="unusable metadata"):
         ModelArtifact.load(path)

@@ -33,7 +33,8 @@ CANONICAL_CASES = [
     ("https://example.com/a?UTM_Campaign=x&id=3", "https://example.com/a?id=3"),
     ("https://example.com/a?fbclid=IwAR0abc", "https://example.com/a"),
     ("https://example.com/a?gclid=x&mc_cid=y&mc_eid=z", "https://example.com/a"),
-    ("https://example.com/a?ocid=msn&cmpid=rss&ref=hp&ref_src=twsrc", "https://example.com/a"),
+    ("https://example.com/a?ocid=msn&cmpid=rss&ref_src=twsrc", "https://example.com/a"),
+    ("https://example.com/story?ref=12345&utm_source=x", "https://example.com/story?ref=12345"),
     ("https://example.com/a?igshid=abc&_ga=2.1", "https://example.com/a"),
     ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
     ("https://example.com/a?b=2&a=1&utm_term=x#top", "https://example.com/a?a=1&b=2"),
@@ -75,7 +76,8 @@ _url_like = st.builds(
     st.sampled_from(["http", "HTTPS", "https", "Http"]),
     st.from_regex(r"[A-Za-z0-9.\-\[\]:@]{0,20}", fullmatch=True),
     st.sampled_from(["", ":80", ":443", ":8080", ":", ":x"]),
-    st.text(max_size=20),
+    # a path: any text but "?" and "#", which would start the query or fragment early
+    st.text(max_size=20).map(lambda s: s.replace("?", "").replace("#", "")),
     st.lists(
         st.tuples(
             st.sampled_from(["utm_source", "a", "B", "fbclid", "ref", "", "q", "%75tm_x"]),
