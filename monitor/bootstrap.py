@@ -10,11 +10,13 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
-from classifiers.artifact import ModelArtifact
 from monitor.alerting.alerts import AlertingIngest
 from monitor.alerting.routing import Tiers
 from monitor.core.logs import log_event
@@ -40,13 +42,18 @@ from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Me
 from monitor.ops.web import HttpServer, Response
 from monitor.pipeline import Deps
 from monitor.scoring.registry import ensure_active
-from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup
+from monitor.scoring.score import ModelScorer, RegistryScorer, active_lookup, load_artifact
 from monitor.service import Job, Service
+from state.checkbatch import CheckBatch
 from state.lock import WriterLock
 from state.maintenance import prune_article_text, prune_models
 from state.sqlite import SQLiteStore
 
+if TYPE_CHECKING:  # scikit-learn and skops load when a model does (~2 s)
+    from classifiers.artifact import ModelArtifact
+
 log = logging.getLogger("monitor.bootstrap")
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -81,17 +88,43 @@ class App:
 
 
 def open_store(settings: Settings) -> SQLiteStore:
-    return SQLiteStore(Path(settings.state.path))
+    """The SQLite file (``[state] path``), or PostgreSQL when ``[state] url`` is set."""
+    state = settings.state
+    if state.url:
+        from monitor.scoring.registry import models_dir
+        from state.postgres import PostgresStore
+
+        return PostgresStore(
+            state.url, lease=state.lease, pool_size=state.pool_size, model_dir=models_dir(settings)
+        )
+    return SQLiteStore(Path(state.path))
 
 
-def writer_lock(settings: Settings) -> WriterLock:
-    """The state file's single-writer lock (not yet taken): ``with writer_lock(s):``."""
+def one_at_a_time(store: SQLiteStore, name: str, func: Callable[..., T]) -> Callable[..., T | None]:
+    """``func`` run only while this replica holds the job ``name`` (None when another has
+    it): the drain, digests, feed-health notices and retraining run on one replica at a time."""
+
+    def run(*args: object) -> T | None:
+        with store.exclusive(name) as held:
+            return func(*args) if held else None
+
+    return run
+
+
+def writer_lock(settings: Settings) -> AbstractContextManager[object]:
+    """The state file's single-writer lock (not yet taken): ``with writer_lock(s):``.
+
+    SQLite only: PostgreSQL replicas coordinate through leases and advisory locks."""
+    if settings.state.url:
+        return nullcontext()
     return WriterLock(Path(settings.state.path))
 
 
-def fetch_limits(settings: Settings) -> FetchLimits:
+def fetch_limits(settings: Settings, hosts: int = 0) -> FetchLimits:
+    """The fetcher's limits; ``hosts`` (distinct feed hosts) sizes the kept-alive pool."""
     polling = settings.polling
     return FetchLimits(
+        keepalive=min(hosts * polling.per_host, 1000),
         timeout=polling.timeout,
         max_bytes=polling.max_bytes,
         allow_private_addresses=polling.allow_private_addresses,
@@ -119,12 +152,15 @@ def build_app(
         digest_mode = settings.notify.mode == "digest"
         app.drain = Drain(store, app.notifier, clock, hold_for_digest=digest_mode)
         sync_configured_feeds(store, settings, clock())
-        fetcher = Fetcher(fetch_limits(settings))
+        hosts = {urlsplit(feed.url).hostname for feed in store.feeds()}
+        fetcher = Fetcher(fetch_limits(settings, len(hosts)))
         app.closers.append(fetcher.close)
         extractor = Extractor(
-            timeout=settings.polling.extract_timeout, workers=min(2, settings.polling.concurrency)
+            timeout=settings.polling.extract_timeout, workers=settings.polling.extract_workers
         )
         app.closers.append(extractor.close)
+        checks = CheckBatch(store.record_checks)
+        app.closers.append(checks.close)
         app.deps = Deps(
             store=store,
             fetcher=Beating(fetcher, app.heartbeat.beat),
@@ -144,7 +180,10 @@ def build_app(
                 ),
             ),
             concurrency=settings.polling.concurrency,
+            per_host=settings.polling.per_host,
             max_items=settings.polling.max_items_per_feed,
+            backfill=settings.polling.backfill,
+            checks=checks,
             rng=random.Random(),
             stop=stop or threading.Event(),
         )
@@ -180,16 +219,25 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
     def remember(report: CycleReport) -> None:  # for `monitor status --check`
         app.store.set_meta("last_cycle", report.finished.isoformat())
 
-    app.after_cycle = [app.metrics.observe_cycle, remember, app.drain, watch]
+    app.after_cycle = [
+        app.metrics.observe_cycle,
+        remember,
+        one_at_a_time(app.store, "drain", app.drain),
+        one_at_a_time(app.store, "feed_health", watch),
+    ]
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     """Retention (hourly); in digest mode the daily alert digest, checked every minute."""
-    jobs = [Job("retention", lambda: apply_retention(app.settings, app.store, clock()), 3600.0)]
+    retention = one_at_a_time(
+        app.store, "retention", lambda: apply_retention(app.settings, app.store, clock())
+    )
+    jobs = [Job("retention", retention, 3600.0)]
     if app.settings.notify.mode != "digest":
         return jobs
-    return [*jobs, Job("alert_digest", AlertDigest(app.drain, app.settings.notify.digest_time,
-                                                   clock), 60.0)]  # fmt: skip
+    digest = AlertDigest(app.drain, app.settings.notify.digest_time, clock)
+    # it drains too, so it takes the drain's turn: no two replicas ever send at once
+    return [*jobs, Job("alert_digest", one_at_a_time(app.store, "drain", digest), 60.0)]
 
 
 def apply_retention(settings: Settings, store: SQLiteStore, now: datetime) -> None:
@@ -232,11 +280,12 @@ def label_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:
     settings, store = app.settings, app.store
     jobs: list[Job] = []
     if settings.retrain.enabled and not settings.classifier.model_path:
-        jobs.append(Job("retrain", RetrainJob(settings, store, clock), 600.0))
+        retrain = one_at_a_time(store, "retrain", RetrainJob(settings, store, clock))
+        jobs.append(Job("retrain", retrain, 600.0))
     if settings.review.digest:
         digest = DigestJob(store, app.notifier, lambda: serving_threshold(settings, store), clock,
                            settings.review.digest_size)  # fmt: skip
-        jobs.append(Job("review_digest", digest, 3600.0))
+        jobs.append(Job("review_digest", one_at_a_time(store, "review_digest", digest), 3600.0))
     policy = ClickPolicy(settings.slack.team_id, settings.slack.channel)  # only our channel
     clicks = LabelClicks(store, app.notifier, clock, policy)
     listeners = Listeners(settings, clicks, app.web)
@@ -314,11 +363,22 @@ def default_model_path(settings: Settings) -> Path:
 def load_or_train(settings: Settings) -> ModelArtifact:
     """The model to serve (explicit path, else the registry's active one, trained if none)."""
     if settings.classifier.model_path:
-        return ModelArtifact.load(Path(settings.classifier.model_path))
+        return load_artifact(Path(settings.classifier.model_path))
 
     store = open_store(settings)
     try:
-        return ModelArtifact.load(ensure_active(settings, store, utcnow()))
+        return load_artifact(ensure_active(settings, store, utcnow()))
+    finally:
+        store.close()
+
+
+def model_ready(settings: Settings) -> bool:
+    """Whether a model to serve exists already (if not, the first start trains one)."""
+    if settings.classifier.model_path:
+        return Path(settings.classifier.model_path).is_file()
+    store = open_store(settings)
+    try:
+        return store.active_model() is not None
     finally:
         store.close()
 
@@ -329,6 +389,7 @@ def build_scorer(settings: Settings) -> ScorerPort:
         return ModelScorer(load_or_train(settings), settings.classifier.threshold)
 
     store = open_store(settings)  # the scorer's own connection, kept for the process' life
-    ensure_active(settings, store, utcnow())
+    with store.exclusive("first_model", wait=True):  # replicas on an empty database: one trains
+        ensure_active(settings, store, utcnow())
     return RegistryScorer(active_lookup(store), settings.classifier.threshold,
                           on_refusal=lambda why: store.set_meta("model_refused", why))  # fmt: skip

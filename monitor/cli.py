@@ -15,11 +15,18 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from xml.etree import ElementTree
 
-from monitor import cli_events, cli_labels, cli_ops
+from monitor import cli_events, cli_labels, cli_ops, cli_state
 from monitor.core import logs
 from monitor.core.errors import ConfigError, MonitorError, redact
+from monitor.core.ports import ScorerPort
 from monitor.core.records import Feed
-from monitor.core.settings import FEED_KEYS, Settings, load_settings, sync_configured_feeds
+from monitor.core.settings import (
+    FEED_KEYS,
+    Settings,
+    load_settings,
+    parse_backfill,
+    sync_configured_feeds,
+)
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 T = TypeVar("T")
@@ -84,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("url")
     add.add_argument("--name", default="")
     add.add_argument("--interval", default=None, help="e.g. 10m")
+    add.add_argument(
+        "--backfill", default=None, help="first-poll catch-up window, e.g. 3d, or 'all'"
+    )
     add.set_defaults(handler=cmd_feeds_add)
     remove = feeds_sub.add_parser("remove", parents=[common], help="stop polling a feed")
     remove.add_argument("url")
@@ -120,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(handler=cli_ops.cmd_backup)
     cli_labels.register(sub, common)  # label, labels, retrain, models, review
     cli_events.register(sub, common)  # events list, events show
+    cli_state.register(sub, common)  # migrate, state copy
     return parser
 
 
@@ -134,13 +145,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
-    from monitor.bootstrap import build_app, build_scorer, serve_http
-    from monitor.service import Job, Service, StartupInterrupted, interruptible_startup
+    from monitor.bootstrap import build_app, build_scorer, model_ready, one_at_a_time, serve_http
+    from monitor.scoring.score import BackgroundScorer
+    from monitor.service import Service, StartupInterrupted, interruptible_startup
 
     stop = threading.Event()
     try:
         with interruptible_startup(stop):  # SIGTERM while training/loading: exit 0 at once
-            scorer = build_scorer(settings)
+            if model_ready(settings):  # load it on a thread: polling starts meanwhile
+                scorer: ScorerPort = BackgroundScorer(lambda: build_scorer(settings))
+            else:  # the first start trains, here, where a stop signal can interrupt it
+                scorer = build_scorer(settings)
             app = build_app(settings, scorer=scorer, stop=stop)
     except StartupInterrupted:
         print("stopped during start-up", file=sys.stderr)
@@ -150,8 +165,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         service = Service(
             app.deps,
             tick=tick,
-            extra_jobs=[Job("drain", app.drain, max(1.0, min(tick, 10.0))), *app.jobs],
+            extra_jobs=list(app.jobs),
             after_cycle=app.after_cycle,  # metrics, drain, feed-health notices
+            # on every committed alert and every drain_every seconds; one replica at a time
+            drain=one_at_a_time(app.store, "drain", app.drain),
+            drain_every=max(1.0, min(tick, 10.0)),
         )
         if args.once:
             report = service.cycle()
@@ -183,7 +201,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO | None 
     store = open_store(settings)
     try:
         feeds = store.feeds()
-        print(f"state: {settings.state.path} (schema v{store.schema_version})", file=out)
+        print(f"state: {store.path} (schema v{store.schema_version})", file=out)
         print(f"items: {store.count_items()}", file=out)
         refused = store.get_meta("model_refused")
         if refused:
@@ -238,7 +256,7 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
-    feed = _feed_from_args(args.url, args.name, args.interval)
+    feed = _feed_from_args(args.url, args.name, args.interval, args.backfill)
     added = _with_store(settings, lambda store, now: store.add_feed(feed, "cli", now))
     print(("added " if added else "already present: ") + redact(feed.url))
     return 0
@@ -278,13 +296,14 @@ def read_opml(path: Path) -> list[Feed]:
     return feeds
 
 
-def _feed_from_args(url: str, name: str, interval: str | None) -> Feed:
+def _feed_from_args(url: str, name: str, interval: str | None, backfill: str | None = None) -> Feed:
     try:
         parsed_url = FEED_KEYS["url"].parse(url)
         parsed_interval = FEED_KEYS["interval"].parse(interval) if interval else None
+        parsed_backfill = parse_backfill(backfill) if backfill else None
     except ValueError as exc:
         raise ConfigError(f"feed: {exc}") from None
-    return Feed(parsed_url, name, parsed_interval)
+    return Feed(parsed_url, name, parsed_interval, parsed_backfill)
 
 
 def _with_store(settings: Settings, action: Callable[[Any, datetime], T]) -> T:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from xml.etree import ElementTree
 
-from monitor.core.errors import redact
+from monitor.core.errors import ConfigError, redact
 from monitor.core.records import Feed
 from monitor.core.settings import Settings
 
@@ -38,6 +38,10 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.bootstrap import open_store, utcnow
     from state.maintenance import backup
 
+    if settings.state.url:
+        raise ConfigError(
+            "backup: the state is in PostgreSQL ([state] url); back it up with pg_dump"
+        )
     open_store(settings).close()  # migrated and usable, or a clear error
     written = backup(Path(settings.state.path), args.path, utcnow())
     print(f"backup: {written}")

@@ -1,10 +1,13 @@
 """The background service: APScheduler runs the periodic jobs; SIGINT/SIGTERM stop it.
 
 The feeds table is the source of truth for when each feed is due (PITFALLS:
-an APScheduler job store must not be shared between processes), so a single
-"poll" job wakes every ``tick`` seconds and runs a cycle over the due feeds.
-Jobs use ``coalesce=True`` and ``max_instances=1``: a slow cycle is never run
-twice at once, and missed runs collapse into one.
+an APScheduler job store must not be shared between processes). A poll thread runs a
+cycle over the due feeds, then sleeps until the next feed is due (at least
+``min_gap``, at most ``tick`` seconds), so each feed is polled at its own next check,
+not on a fixed tick. A drain thread delivers the outbox as soon as a feed's alerts
+are committed (``Deps.on_alert``), and every ``drain_every`` seconds regardless.
+The other periodic jobs run on APScheduler with ``coalesce=True`` and
+``max_instances=1``: a slow run is never started twice, missed runs collapse.
 
 Shutdown: the stop event is set, the running cycle abandons feeds it has not
 finished (each feed's items are stored in one transaction, so nothing is
@@ -48,6 +51,9 @@ class Service:
     tick: float = 30.0
     extra_jobs: list[Job] = field(default_factory=list)
     after_cycle: list[Callable[[CycleReport], object]] = field(default_factory=list)
+    drain: Callable[[], object] | None = None  # the outbox drain, run on every alert
+    drain_every: float = 10.0
+    min_gap: float = 2.0  # seconds between cycles at least (after-cycle hooks run each)
     last_cycle: CycleReport | None = None
     # -- facts for /healthz ----------------------------------------------------
     started_at: datetime | None = None
@@ -70,7 +76,9 @@ class Service:
         log_event(
             log,
             "cycle",
+            logging.INFO if report.runs else logging.DEBUG,  # the loop wakes when nothing is due
             feeds=len(report.runs),
+            not_modified=report.not_modified,
             new=report.new,
             errors=report.errors,
             elapsed=(report.finished - report.started).total_seconds(),
@@ -92,7 +100,7 @@ class Service:
             timezone="UTC",
         )
         scheduler.add_listener(_on_job_error, EVENT_JOB_ERROR)
-        jobs = [Job("poll", self._poll_job, self.tick), *self.extra_jobs]
+        jobs = list(self.extra_jobs)
         for job in jobs:
             scheduler.add_job(
                 job.func,
@@ -105,20 +113,57 @@ class Service:
         self.started_at = self.deps.clock()
         scheduler.start()
         self._scheduler = scheduler
-        log_event(log, "started", jobs=",".join(j.name for j in jobs), tick=self.tick)
+        alerted = threading.Event()
+        self.deps.on_alert = alerted.set
+        loops = [threading.Thread(target=self._poll_loop, name="poll")]
+        if self.drain is not None:
+            loops.append(threading.Thread(target=self._drain_loop, args=(alerted,), name="drain"))
+        for loop in loops:
+            loop.start()
+        names = ",".join(["poll", *(["drain"] if self.drain else []), *(j.name for j in jobs)])
+        log_event(log, "started", jobs=names, tick=self.tick)
         try:
             while not stop.wait(0.5):
                 pass
         finally:
             log_event(log, "stopping")
             stop.set()
+            alerted.set()
+            for loop in loops:
+                loop.join()
             scheduler.shutdown(wait=True)
             self._scheduler = None
             log_event(log, "stopped")
 
-    def _poll_job(self) -> None:
-        if not self.deps.stop.is_set():
-            self.cycle()
+    def _poll_loop(self) -> None:
+        stop = self.deps.stop
+        while not stop.is_set():
+            try:
+                self.cycle()
+            except Exception as exc:  # StoreError or a bug: say so, try again next time
+                log_event(log, "job_error", logging.ERROR, job="poll", error=repr(exc))
+            stop.wait(self._until_next_due())
+
+    def _until_next_due(self) -> float:
+        try:
+            due = self.deps.store.next_due()
+        except Exception:  # the next cycle reports the store's trouble
+            return self.tick
+        wait = self.tick if due is None else (due - self.deps.clock()).total_seconds()
+        return min(max(wait, self.min_gap), self.tick)
+
+    def _drain_loop(self, alerted: threading.Event) -> None:
+        assert self.drain is not None
+        stop = self.deps.stop
+        while not stop.is_set():
+            alerted.wait(self.drain_every)
+            alerted.clear()
+            if stop.is_set():
+                break
+            try:
+                self.drain()
+            except Exception as exc:
+                log_event(log, "job_error", logging.ERROR, job="drain", error=repr(exc))
 
 
 def _on_job_error(event: JobExecutionEvent) -> None:

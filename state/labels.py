@@ -128,7 +128,9 @@ class LabelStore:
     def add_labels(self, labels: Sequence[StoredLabel]) -> list[int]:
         """Append labels in one transaction; returns their ``seq`` numbers."""
         with self.transaction() as tx:
-            return [int(tx.execute(_INSERT_LABEL, _label_params(lb)).lastrowid) for lb in labels]
+            return [
+                int(tx.execute(_INSERT_LABEL, _label_params(lb)).fetchone()[0]) for lb in labels
+            ]
 
     def label_history(self, example_id: str | None = None) -> list[StoredLabel]:
         """Every label row, oldest first (optionally of one example)."""
@@ -248,7 +250,7 @@ class LabelStore:
 _INSERT_LABEL = (
     "INSERT INTO labels (example_id, item_id, alert_id, label, who, labelled_at, source,"
     " model_version, score, text_hash, title, text, note)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
 )
 
 

@@ -103,8 +103,9 @@ class OutboxTx:
         """One more report of an event: bumps the source count and widens its time span."""
         self.execute(
             "UPDATE events SET source_count = source_count + 1,"
-            " first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE id = ?",
-            (to_text(at), to_text(at), event_id),
+            " first_seen = CASE WHEN ? < first_seen THEN ? ELSE first_seen END,"
+            " last_seen = CASE WHEN ? > last_seen THEN ? ELSE last_seen END WHERE id = ?",
+            (*(to_text(at),) * 4, event_id),
         )
         row = self.execute("SELECT source_count FROM events WHERE id = ?", (event_id,)).fetchone()
         return int(row[0])
@@ -237,7 +238,7 @@ class OutboxStore:
         """``monitor alerts retry``: failed alerts go back to pending, due now."""
         return self.execute_write(
             "UPDATE alerts SET status = 'pending', next_attempt = NULL,"
-            " attempts = MIN(attempts, 1) WHERE status = 'failed'"
+            " attempts = CASE WHEN attempts > 1 THEN 1 ELSE attempts END WHERE status = 'failed'"
         )
 
 

@@ -157,9 +157,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX event_status_event ON event_status (event_id, at, seq);
     CREATE INDEX items_route ON items (route);
     """,
-    # 7: reserved for another branch (PostgreSQL state); this placeholder keeps migration 8
-    # at 8 and is replaced when that branch is merged.
-    "SELECT 1;",
+    # 7: the first-poll catch-up window of a feed (``feeds add --backfill``).
+    """
+    ALTER TABLE feeds ADD COLUMN backfill REAL;  -- seconds; NULL = polling.backfill; Inf = all
+    """,
     # 8: Slack requests already handled (signed-request replay guard, 5-minute window).
     """
     CREATE TABLE slack_requests (

@@ -15,13 +15,21 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.core.errors import CorruptStoreError, SchemaVersionError, StoreError
-from monitor.core.records import Article, Feed, FeedHealth, FeedItem, Scored, Validators
-from state.codec import record_from_row, to_text
+from monitor.core.records import (
+    Article,
+    Feed,
+    FeedCheck,
+    FeedHealth,
+    FeedItem,
+    Scored,
+    Validators,
+)
+from state.codec import from_text, record_from_row, to_text
 from state.eventlog import EventLogStore
 from state.feedwatch import FeedWatchStore
 from state.labels import LabelStore
@@ -34,7 +42,12 @@ def text_hash(text: str) -> str:
 
 
 class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
-    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests."""
+    """``Store`` on a SQLite file. ``SQLiteStore(":memory:")`` works for quick tests.
+
+    Its SQL (here and in the mixins) is written so PostgreSQL accepts it too (``?``
+    marks, ``RETURNING``, ISO text times): ``state.postgres.PostgresStore`` replaces only
+    the plumbing (connections, transactions, migrations) and the replica coordination.
+    """
 
     def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
         self.path = str(path)
@@ -128,7 +141,7 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
                     " VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (url) DO UPDATE SET name = excluded.name,"
                     " interval = excluded.interval,"
-                    " removed = CASE removed WHEN 2 THEN 0 ELSE removed END",
+                    " removed = CASE feeds.removed WHEN 2 THEN 0 ELSE feeds.removed END",
                     (feed.url, feed.name, feed.interval, origin, to_text(now)),
                 )
             # Compared here, not with "NOT IN (?, ?, ...)": SQLite caps the number of
@@ -147,10 +160,11 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
             if row is not None and not row["removed"]:
                 return False
             tx.execute(
-                "INSERT INTO feeds (url, name, interval, origin, created_at) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO feeds (url, name, interval, backfill, origin, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (url) DO UPDATE SET removed = 0, name = excluded.name,"
-                " interval = excluded.interval, next_check = NULL",
-                (feed.url, feed.name, feed.interval, origin, to_text(now)),
+                " interval = excluded.interval, backfill = excluded.backfill, next_check = NULL",
+                (feed.url, feed.name, feed.interval, feed.backfill, origin, to_text(now)),
             )
             return True
 
@@ -172,6 +186,25 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
             (to_text(now),),
         )
         return [_feed_health(row) for row in rows]
+
+    def next_due(self) -> datetime | None:
+        row = self.query(
+            "SELECT COUNT(*), MIN(COALESCE(next_check, '')) FROM feeds WHERE removed = 0"
+        )[0]
+        if not row[0]:
+            return None
+        return from_text(row[1]) if row[1] else datetime.min.replace(tzinfo=UTC)
+
+    def claim_feeds(self, now: datetime, limit: int) -> list[FeedHealth]:
+        """The due feeds this process polls now. One process owns a SQLite file, so no
+        lease is needed: every due feed (``limit`` is a batch hint for shared engines)."""
+        return self.due_feeds(now)
+
+    @contextmanager
+    def exclusive(self, name: str, *, wait: bool = False) -> Iterator[bool]:
+        """Run a job on one process at a time: yields True when this one may run it.
+        A SQLite file has a single service process, so that is always this one."""
+        yield True
 
     def record_success(
         self,
@@ -202,6 +235,25 @@ class SQLiteStore(OutboxStore, LabelStore, FeedWatchStore, EventLogStore):
                     warning[:500] if warning else None,
                     url,
                 ),
+            )
+
+    def record_checks(self, checks: Sequence[FeedCheck]) -> None:
+        rows = [
+            (
+                c.validators.etag,
+                c.validators.last_modified,
+                to_text(c.checked_at),
+                to_text(c.checked_at),
+                to_text(c.next_check),
+                c.url,
+            )
+            for c in checks
+        ]
+        with self.transaction() as tx:
+            tx.executemany(
+                "UPDATE feeds SET etag = ?, last_modified = ?, last_checked = ?, last_success = ?,"
+                " last_error = NULL, consecutive_failures = 0, next_check = ? WHERE url = ?",
+                rows,
             )
 
     def record_failure(self, url: str, error: str, now: datetime, next_check: datetime) -> int:
@@ -261,6 +313,9 @@ class Transaction(OutboxTx):
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         return self._db.execute(sql, params)
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._db.executemany(sql, rows)
+
     def executescript_in_tx(self, script: str) -> None:
         # executescript() would COMMIT first; run statements one by one instead.
         for statement in _statements(script):
@@ -271,12 +326,12 @@ class Transaction(OutboxTx):
         article = scored.article if scored else entry
         assert isinstance(article, Article)
         item = article.item
-        cursor = self._db.execute(
+        cursor = self.execute(
             "INSERT INTO items (feed_url, guid, canonical_url, url, title, summary, published,"
             " fetched_at, text, text_hash, method, fallback_reason, sitename, language,"
             " score, is_ban, why, model_version)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
+            " ON CONFLICT DO NOTHING RETURNING id",
             (
                 item.feed_url,
                 item.guid,
@@ -298,7 +353,8 @@ class Transaction(OutboxTx):
                 scored.model_version if scored else None,
             ),
         )
-        return cursor.lastrowid if cursor.rowcount else None
+        row = cursor.fetchone()
+        return int(row[0]) if row else None
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -26,6 +26,7 @@ from monitor.core.records import (
     Alert,
     Article,
     Feed,
+    FeedCheck,
     FeedHealth,
     FeedItem,
     Scored,
@@ -54,6 +55,15 @@ class Store(Protocol):
     def due_feeds(self, now: datetime) -> list[FeedHealth]:
         """Active feeds whose next check is at or before ``now``, most overdue first."""
 
+    def next_due(self) -> datetime | None:
+        """The earliest next check of an active feed (a never-polled feed: ``datetime.min``
+        in UTC); None when there are no feeds."""
+
+    def claim_feeds(self, now: datetime, limit: int) -> list[FeedHealth]:
+        """Due feeds for this process to poll now, most overdue first. On a database
+        shared by replicas, up to ``limit`` of them, each leased to this process until it
+        records the poll or the lease expires; a single-process engine may return all."""
+
     def record_success(
         self,
         url: str,
@@ -67,6 +77,10 @@ class Store(Protocol):
     ) -> None:
         """A good poll: clears the error count; ``warning`` is the parse warning of an
         ill-formed feed (kept as it was when ``parsed`` is False, i.e. after a 304)."""
+
+    def record_checks(self, checks: Sequence[FeedCheck]) -> None:
+        """Record many not-modified polls in ONE transaction (all or none), like
+        ``record_success(..., parsed=False)`` for each."""
 
     def record_failure(self, url: str, error: str, now: datetime, next_check: datetime) -> int:
         """Store a failed poll; returns the new count of consecutive failures."""

@@ -20,7 +20,6 @@ import re
 import unicodedata
 
 import numpy as np
-from datasketch import MinHash
 
 # -- text fingerprints ----------------------------------------------------------------
 
@@ -82,6 +81,8 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 def minhash_signature(text: str, *, num_perm: int = NUM_PERM) -> bytes:
     """Deterministic MinHash of the text's 5-word shingles, as bytes (4 + 4*num_perm)."""
+    from datasketch import MinHash  # here, not at import: it pulls in scipy (~1 s)
+
     sketch = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
     sketch.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
     return _MAGIC + np.asarray(sketch.hashvalues, dtype="<u4").tobytes()

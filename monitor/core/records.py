@@ -18,11 +18,14 @@ from typing import Literal
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A feed the service polls. ``interval`` is seconds between polls (None: the default)."""
+    """A feed the service polls. ``interval`` is seconds between polls (None: the default);
+    ``backfill`` is the catch-up window of its first poll in seconds (None: the default,
+    ``math.inf``: every item goes through the full path)."""
 
     url: str
     name: str = ""
     interval: float | None = None
+    backfill: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class FeedHealth:
     next_check: datetime | None = None
     last_new_item: datetime | None = None
     last_warning: str | None = None  # parse warning of the last good poll (bozo feed)
+    backfill: float | None = None  # first-poll catch-up window, seconds (None: the default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,16 @@ class NotModified:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCheck:
+    """A not-modified poll to record: the feed stays healthy; validators may be refreshed."""
+
+    url: str
+    validators: Validators
+    checked_at: datetime
+    next_check: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +247,10 @@ class CycleReport:
     @property
     def errors(self) -> int:
         return sum(1 for r in self.runs if r.status == "error")
+
+    @property
+    def not_modified(self) -> int:
+        return sum(1 for r in self.runs if r.status == "not_modified")
 
 
 @dataclass(frozen=True, slots=True)

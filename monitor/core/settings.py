@@ -119,6 +119,25 @@ def _size(value: Any) -> int:
     return size
 
 
+@dataclass(frozen=True)
+class _Backfill:
+    """A first-poll catch-up window: a duration in seconds (0s to 3650d), or "all"
+    (``math.inf``: every item of a new feed goes through the full path)."""
+
+    bounds: str = '0s to 3650d, or "all"'
+
+    def __call__(self, value: Any) -> float:
+        if isinstance(value, str) and value.strip().lower() == "all":
+            return math.inf
+        seconds = parse_duration(value)
+        if not 0 <= seconds <= parse_duration("3650d"):
+            raise ValueError(f'must be between 0s and 3650d, or "all", got {value!r}')
+        return seconds
+
+
+parse_backfill = _Backfill()
+
+
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"expected a whole number >= 1, got {value!r}")
@@ -178,6 +197,15 @@ def _http_url(value: Any) -> str:
 
 def _optional_url(value: Any) -> str | None:
     return _http_url(value) if value else None
+
+
+def _optional_database_url(value: Any) -> str | None:
+    if not value:
+        return None
+    text = _text(value)
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected a postgresql:// URL")  # the value may hold a password
+    return text
 
 
 def _path(value: Any) -> Path:
@@ -242,6 +270,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "SQLite file holding feeds, items, alerts, labels and models",
             env="MONITOR_STATE_PATH",
         ),
+        "url": Key(
+            _optional_database_url,
+            None,
+            "PostgreSQL database (postgresql://user:pass@host/db) instead of the SQLite file;"
+            " several replicas may share it",
+            env="MONITOR_DATABASE_URL",
+            secret=True,
+        ),
+        "lease": Key(
+            parse_duration,
+            "10m",
+            "PostgreSQL: a replica that stops mid-poll loses its feeds to the others after this",
+        ),
+        "pool_size": Key(_positive_int, 10, "PostgreSQL: connections per replica, at most"),
     },
     "polling": {
         "interval": Key(_duration("1s", "30d"), "15m", "default time between polls of a feed"),
@@ -256,7 +298,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "extract_timeout": Key(
             _duration("100ms", "10m"), "15s", "hard deadline for extracting one article"
         ),
+        "extract_workers": Key(
+            _count(16), 1, "extraction worker processes (each adds ~50 MB of memory)"
+        ),
         "max_items_per_feed": Key(_count(10_000), 100, "newest items considered per feed per poll"),
+        "backfill": Key(
+            parse_backfill,
+            "24h",
+            "a new feed's first poll alerts only on items this recent (or 'all'); "
+            "older ones are stored as seen",
+        ),
         "user_agent": Key(
             _text,
             "appban-monitor/0.1 (+https://github.com/appban-monitor/appban-monitor)",

@@ -3,7 +3,9 @@ processes), and the choice between the extracted text and the feed summary.
 
 * ``decode_html(body, http_charset)``: bytes -> str. trafilatura ignores the HTTP charset
   (PITFALLS), so we decode: BOM, then the HTTP charset, then ``<meta charset>`` /
-  http-equiv / XML declaration, then charset_normalizer, then UTF-8 with replacement.
+  http-equiv / XML declaration, then UTF-8 when the bytes are valid UTF-8 (a guesser
+  given an ASCII-only sample picks windows-1252 and turns the rest into mojibake), then
+  charset_normalizer, then UTF-8 with replacement.
   Labels follow browsers (WHATWG): "iso-8859-1" and "us-ascii" mean windows-1252.
 * ``Extractor.extract(html, url) -> Extracted``: trafilatura in long-lived worker
   PROCESSES with a hard deadline. Its Python API has no timeout and some pages never
@@ -11,6 +13,9 @@ processes), and the choice between the extracted text and the feed summary.
   after 15s")`` is raised. HTML is capped at ``max_chars`` first. Workers are recycled
   after ``recycle_after`` pages (trafilatura's caches grow ~1 MB per page). Thread-safe:
   each call borrows one idle worker. Only HTML is ever handed over, never a URL to fetch.
+* ``link_share(html, text)``: pure; the share of the extracted text that is the page's
+  own link text. A navigation-only page (``NAVIGATION_SHARE`` or more) has no article:
+  the pipeline falls back to the feed summary.
 * ``build_article(...)``: pure; the extracted text when there is enough of it, else the
   feed summary with ``fallback_reason`` saying why.
 
@@ -27,6 +32,7 @@ import re
 import threading
 import time
 from datetime import UTC, date, datetime
+from html import unescape
 from types import TracebackType
 
 import charset_normalizer
@@ -95,11 +101,20 @@ def decode_html(body: bytes, http_charset: str | None) -> str:
     # multi-byte UTF-8 is practically never accidental in single-byte text.
     if declared and codecs.lookup(declared).name in _SINGLE_BYTE and _is_non_ascii_utf8(body):
         return body.decode("utf-8")
+    if not declared and (text := _strict_utf8(body)) is not None:
+        return text  # valid UTF-8 is practically never another charset by accident
     candidates: tuple[str | None, ...] = (declared, _guess(body) if not declared else None)
     for candidate in candidates:
         if candidate and (text := _decode(body, candidate)) is not None:
             return text
     return body.decode("utf-8", errors="replace")
+
+
+def _strict_utf8(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _guess(body: bytes) -> str | None:
@@ -237,6 +252,29 @@ def _parse_day(day: str | None) -> datetime | None:
     except ValueError:
         return None
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+
+
+# -- navigation-only pages --------------------------------------------------------------
+
+NAVIGATION_SHARE = 0.7  # extracted text this much link text is a menu, not an article
+_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def link_share(html: str, text: str) -> float:
+    """Pure: the share (0..1) of ``text``'s non-space characters that are the text of the
+    page's links, each link counted once. Whitespace is ignored on both sides: extractors
+    run link texts together ("Section 0Section 1")."""
+    remaining = _SPACE.sub("", text)
+    total = len(remaining)
+    if not total:
+        return 0.0
+    for match in _ANCHOR.finditer(html):
+        anchor = _SPACE.sub("", unescape(_TAG.sub("", match.group(1))))
+        if len(anchor) >= 2 and anchor in remaining:
+            remaining = remaining.replace(anchor, "", 1)
+    return (total - len(remaining)) / total
 
 
 # -- the article ------------------------------------------------------------------------

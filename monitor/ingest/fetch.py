@@ -17,7 +17,9 @@ Contract of ``Fetcher.fetch`` (synchronous, thread-safe, one shared connection p
   socket connect/read/write is clamped to the time left. DNS resolution is not.
 - Redirects are followed here, hop by hop, each hop re-checked. Cookies live only for
   the redirect chain of one fetch: nothing is shared between feeds.
-- Concurrency: at most ``per_host`` fetches per host and ``concurrency`` overall.
+- Concurrency: at most ``per_host`` fetches per host and ``concurrency`` overall; the
+  pool keeps up to ``keepalive`` idle connections (hosts x per_host), so a host polled
+  again finds its connection open (every new connection still passes the guard).
 
 The address policy and the guarded connection live in ``monitor.ingest.netguard``, body
 decoding in ``monitor.ingest.bodies``, records and error mapping in ``monitor.ingest.outcomes``; the
@@ -98,6 +100,7 @@ class FetchLimits:
     user_agent: str = "appban-monitor/0.1"
     concurrency: int = 8  # fetches in flight at once (global)
     per_host: int = 2  # fetches in flight at once per host
+    keepalive: int = 0  # idle connections kept open (0: concurrency); size it hosts x per_host
 
     def __post_init__(self) -> None:
         if self.timeout <= 0 or self.max_bytes < 1 or self.max_redirects < 0:
@@ -182,7 +185,7 @@ class Fetcher:
                 inner=network,
                 deadlines=self._deadlines,
             )
-            transport = GuardedTransport(backend, limits.concurrency)
+            transport = GuardedTransport(backend, max(limits.concurrency, limits.keepalive))
         # No cookie is ever stored on the shared client: a jar shared by every feed
         # grows forever and leaks one site's state into another's requests.
         no_cookies = http.cookiejar.CookieJar(

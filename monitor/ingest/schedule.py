@@ -1,7 +1,8 @@
 """When to check a feed next: pure decisions, no I/O, no clock of their own.
 
 - After a success: the feed's interval (or the default), with a little jitter so
-  feeds added together do not stay in lock-step.
+  feeds added together do not stay in lock-step. Jitter only ever shortens a wait:
+  the interval is an upper bound on how stale a feed can be.
 - After a failure: exponential backoff from the interval, doubled per consecutive
   failure, capped at ``max_backoff``, jittered; a server's ``Retry-After`` wins
   when it asks for longer (never for more than ``max_backoff``). Feeds are never
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 class Backoff:
     interval: float  # seconds between polls of a healthy feed
     max_backoff: float  # upper bound of the wait after failures
-    jitter: float = 0.1  # +/- fraction applied to every wait
+    jitter: float = 0.1  # fraction a wait may be shortened by, at random
 
 
 def after_success(policy: Backoff, now: datetime, rng: random.Random) -> datetime:
@@ -45,4 +46,4 @@ def after_failure(
 
 
 def _jittered(seconds: float, jitter: float, rng: random.Random) -> float:
-    return max(1.0, seconds * (1.0 + rng.uniform(-jitter, jitter)))
+    return max(1.0, seconds * (1.0 - rng.uniform(0.0, jitter)))

@@ -86,7 +86,8 @@ def _encode_spaces(text: str) -> str:
 
 
 def _is_tracking(pair: str) -> bool:
-    key = unquote(pair.partition("=")[0]).strip().lower()
+    # "??utm_source=x": the second "?" belongs to the first key; it is still tracking
+    key = unquote(pair.partition("=")[0]).strip().lstrip("?").lower()
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 

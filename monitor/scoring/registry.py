@@ -26,13 +26,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from classifiers.artifact import ModelArtifact
 from monitor.core.errors import MonitorError
 from monitor.core.logs import log_event
 from monitor.core.settings import Settings
+from monitor.scoring.score import load_artifact
 from state.labels import LabelStore, ModelRecord, ModelStatus
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # scikit-learn and skops load when a model does (~2 s)
+    from classifiers.artifact import ModelArtifact
     from training.retrain import RetrainOptions
 
 log = logging.getLogger("monitor.registry")
@@ -99,7 +100,7 @@ def ensure_active(settings: Settings, store: LabelStore, now: datetime) -> Path:
         return Path(active.path)
     legacy = settings.state_dir / LEGACY_NAME
     if legacy.exists():
-        register(store, ModelArtifact.load(legacy), legacy, "active", now, reason="adopted")
+        register(store, load_artifact(legacy), legacy, "active", now, reason="adopted")
         return legacy
     from training.commands import train_command  # heavy; only on first start
 
@@ -165,7 +166,7 @@ def retrain(
     seen = store.label_high_water()
     labels = [lb for lb in store.label_history() if lb.seq <= seen]
     active = store.active_model()
-    current = ModelArtifact.load(Path(active.path)) if active else None
+    current = load_artifact(Path(active.path)) if active else None
     candidate = build_candidate(labels, current, options, now)
     verdict = candidate.verdict
     if candidate.artifact is None:
@@ -198,7 +199,7 @@ def serving_threshold(settings: Settings, store: LabelStore) -> float:
     if settings.classifier.threshold is not None:
         return float(settings.classifier.threshold)
     path = ensure_active(settings, store, datetime.now(UTC))
-    return ModelArtifact.load(path).metadata.threshold
+    return load_artifact(path).metadata.threshold
 
 
 class RetrainJob:

@@ -16,15 +16,26 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from classifiers.archive import FileIdentity, file_identity
-from classifiers.artifact import ModelArtifact
 from monitor.core.errors import ModelError
 from monitor.core.logs import log_event
+from monitor.core.ports import ScorerPort
 from monitor.core.records import Article, Scored
 from state.labels import LabelStore
 
+if TYPE_CHECKING:  # scikit-learn and skops load when a model does (~2 s)
+    from classifiers.archive import FileIdentity
+    from classifiers.artifact import ModelArtifact
+
 log = logging.getLogger("monitor.score")
+
+
+def load_artifact(path: Path) -> ModelArtifact:
+    """``ModelArtifact.load``, importing scikit-learn and skops only now (start-up stays fast)."""
+    from classifiers.artifact import ModelArtifact
+
+    return ModelArtifact.load(path)
 
 
 class ModelScorer:
@@ -94,11 +105,13 @@ class RegistryScorer:
             found = self._active()
             if found is None or (self._scorer and self._scorer.model_version == found[0]):
                 return
+            from classifiers.archive import file_identity  # with the model, not at start
+
             key = (found[0], file_identity(found[1]))
             if key == self._refused:
                 return  # refused before and unchanged since: not read again
             try:
-                self._scorer = ModelScorer(ModelArtifact.load(found[1]), self._threshold)
+                self._scorer = ModelScorer(load_artifact(found[1]), self._threshold)
             except ModelError as exc:
                 self._refuse(key, found[0], str(exc))
                 if self._scorer is None:
@@ -127,3 +140,46 @@ def active_lookup(store: LabelStore) -> Callable[[], tuple[str, Path] | None]:
         return (record.version, Path(record.path)) if record else None
 
     return lookup
+
+
+class BackgroundScorer:
+    """``ScorerPort`` whose model is built on a thread started at once, so polling begins
+    while scikit-learn and the model load (~2 s); the first use waits for it. A build
+    that fails is logged once and raised again on every use."""
+
+    def __init__(self, build: Callable[[], ScorerPort]) -> None:
+        self._build = build
+        self._ready = threading.Event()
+        self._scorer: ScorerPort | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._load, name="model-load", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self._scorer = self._build()
+        except Exception as exc:
+            self._error = exc
+            log_event(log, "model_load_failed", logging.ERROR, error=str(exc))
+        finally:
+            self._ready.set()
+
+    def wait(self) -> ScorerPort:
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._scorer is not None
+        return self._scorer
+
+    @property
+    def model_version(self) -> str:
+        return str(self.wait().model_version)
+
+    def score(self, articles: Sequence[Article]) -> list[Scored]:
+        if not articles:
+            return []
+        return self.wait().score(articles)
+
+    def __getattr__(self, name: str) -> object:  # artifact, ... of the built scorer
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.wait(), name)

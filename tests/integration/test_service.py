@@ -54,7 +54,9 @@ def test_service_polls_on_schedule_and_stops_cleanly(
     stderr = log.read_text()
     assert proc.returncode == 0, stderr
     assert "event=stopped" in stderr
-    assert "event=feed" in stderr and "status=not_modified" in stderr
+    assert "event=feed" in stderr and "status=ok" in stderr  # the changed feed: its own line
+    assert "status=not_modified" not in stderr  # 304s are DEBUG; the cycle line counts them
+    assert "event=cycle feeds=1 not_modified=1" in stderr
     with sqlite3.connect(tmp_path / "state.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3

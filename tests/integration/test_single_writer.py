@@ -44,9 +44,10 @@ def test_a_second_run_once_on_the_same_state_exits_1_and_nothing_is_posted_twice
     tmp_path: Path, server: LocalServer, model_path: Path
 ) -> None:
     seeds = serve_seed_feed(server, require_shared("seeds"))
-    slow = serve_slow_feed(server, delay=4)
+    # the first run stays in its cycle long enough for a second one to start up under load
+    slow = serve_slow_feed(server, delay=15)
     with FakeSlack() as slack:
-        config = alert_config(tmp_path, [seeds.feed_url, slow], slack, model_path, timeout="8s")
+        config = alert_config(tmp_path, [seeds.feed_url, slow], slack, model_path, timeout="25s")
         env = monitor_env(slack.token)
         first = start_monitor(config, env, tmp_path / "first.log")
         try:

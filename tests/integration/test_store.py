@@ -1,4 +1,5 @@
-"""SQLite store: migrations, feed bookkeeping, idempotent items, refusal of bad files."""
+"""The store contract (feed bookkeeping, idempotent items) on SQLite and PostgreSQL (the
+``store`` fixture), and each engine's migrations and refusal of bad or newer databases."""
 
 from __future__ import annotations
 
@@ -32,8 +33,7 @@ def test_new_database_is_migrated_and_wal(tmp_path: Path) -> None:
     store.close()
 
 
-def test_feed_health_roundtrip_and_due_order(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite3")
+def test_feed_health_roundtrip_and_due_order(store: SQLiteStore) -> None:
     store.sync_feeds(
         [Feed("https://a.example/rss", "A"), Feed("https://b.example/rss")], "default", NOW
     )
@@ -66,8 +66,7 @@ def test_feed_health_roundtrip_and_due_order(tmp_path: Path) -> None:
     store.close()
 
 
-def test_removed_feeds_stay_removed_and_retired_config_feeds_come_back(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite3")
+def test_removed_feeds_stay_removed_and_retired_config_feeds_come_back(store: SQLiteStore) -> None:
     a, b = Feed("https://a.example/rss"), Feed("https://b.example/rss")
     store.sync_feeds([a, b], "config", NOW)
     assert store.remove_feed(a.url)
@@ -83,8 +82,7 @@ def test_removed_feeds_stay_removed_and_retired_config_feeds_come_back(tmp_path:
     store.close()
 
 
-def test_items_are_stored_once(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite3")
+def test_items_are_stored_once(store: SQLiteStore) -> None:
     items = [item(1), item(2)]
     assert store.filter_new(items) == items
     ids = store.save_items([article(i) for i in items], NOW)
@@ -100,8 +98,7 @@ def test_items_are_stored_once(tmp_path: Path) -> None:
     store.close()
 
 
-def test_scored_items_keep_their_score(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite3")
+def test_scored_items_keep_their_score(store: SQLiteStore) -> None:
     scored = Scored(article(item(9)), 0.91, True, ("banned", "devices"), "m-1")
     store.save_items([scored], NOW)
     row = store.items()[0]
@@ -114,8 +111,7 @@ def test_scored_items_keep_their_score(tmp_path: Path) -> None:
     store.close()
 
 
-def test_items_without_link_are_keyed_by_guid(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "s.sqlite3")
+def test_items_without_link_are_keyed_by_guid(store: SQLiteStore) -> None:
     a, b = item(1, url=""), item(2, url="")
     store.save_items([article(a), article(b)], NOW)
     assert store.count_items() == 2

@@ -155,13 +155,12 @@ def test_each_page_is_extracted_or_falls_back_with_a_reason(
         assert page.contains in str(row["text"])
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: trafilatura's fallback returns link text")
 def test_a_navigation_only_page_falls_back_to_the_summary(
     tmp_path: Path, server: LocalServer, extractor: object
 ) -> None:
     """A page of 300 section links has no article; trafilatura's baseline fallback still
-    returns the links' text ("Section 0Section 1..."), which is stored in place of the
-    summary. Documented in docs/reliability.md; flip when extraction rejects it."""
+    returns the links' text ("Section 0Section 1..."): the pipeline sees that the text is
+    the page's own link text and stores the summary instead."""
     server.set("/nav.html", Route(body=NAV_ONLY, headers=HTML))
     server.set("/feed.xml", Route(body=rss([("Nav", server.url_for("/nav.html"), "S.")]),
                                   headers=RSS))  # fmt: skip
@@ -174,3 +173,4 @@ def test_a_navigation_only_page_falls_back_to_the_summary(
         rig.fetcher.close()
         rig.store.close()
     assert row["method"] == "summary" and row["text"] == "S."
+    assert str(row["fallback_reason"]).startswith("navigation only")

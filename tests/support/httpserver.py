@@ -83,6 +83,7 @@ class LocalServer:
         self._served: dict[str, int] = {}
         self._requests: list[RecordedRequest] = []
         self._connections: set[socket.socket] = set()
+        self.accepted = 0  # connections opened by clients so far (keep-alive reuse shows here)
         self._in_flight = 0
         self._peak = 0
         self.closing = threading.Event()
@@ -167,6 +168,7 @@ class LocalServer:
     def _track(self, conn: socket.socket, open_: bool) -> None:
         with self._lock:
             if open_:
+                self.accepted += 1
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)

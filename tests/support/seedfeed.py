@@ -115,6 +115,7 @@ def local_config_lines(tmp_path: Path, *, timeout: str, concurrency: int) -> lis
         f'timeout = "{timeout}"',
         'extract_timeout = "10s"',
         f"concurrency = {concurrency}",
+        'backfill = "all"',  # the fixture feeds are dated 2023: alert on a first poll too
     ]
 
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from monitor.core.errors import NotifyAuthError, NotifyError
 from monitor.core.records import Alert, Article, FeedItem, Summary
@@ -74,13 +70,6 @@ def add_alert(store: SQLiteStore, n: int, kind: str = "alert", parent: str | Non
             tx.add_source(event_id, T0)
         tx.insert_alert(alert, parent)
     return f"al-{n}"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.sqlite3")
-    yield s
-    s.close()
 
 
 def test_sends_in_order_threads_updates_and_refreshes_parent(store: SQLiteStore) -> None:

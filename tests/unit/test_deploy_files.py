@@ -48,7 +48,8 @@ def env_example() -> dict[str, str]:
 
 def test_compose_has_the_monitor_service_with_a_named_volume() -> None:
     data = compose()
-    assert set(data["services"]) == {"monitor"}
+    default = {name for name, svc in data["services"].items() if not svc.get("profiles")}
+    assert default == {"monitor"}  # the others belong to the "postgres" profile
     service = data["services"]["monitor"]
     assert service["restart"] == "unless-stopped"
     volumes = service["volumes"]
@@ -80,12 +81,12 @@ def test_compose_environment_names_are_settings_variables() -> None:
 
 def test_env_example_documents_every_secret_and_only_real_variables() -> None:
     names = set(env_example())
-    assert names <= SETTINGS_ENV
+    assert names <= SETTINGS_ENV | {"POSTGRES_PASSWORD"}  # the compose postgres profile's
     assert SECRET_ENV | {"MONITOR_SLACK_CHANNEL"} <= names
     assert all(value == "" for value in env_example().values())  # no secrets in the example
     lines = (ROOT / ".env.example").read_text("utf-8").splitlines()
     for i, line in enumerate(lines):  # every variable is explained by the comment above it
-        if line.startswith("MONITOR_"):
+        if line.startswith(("MONITOR_", "POSTGRES_")):
             assert lines[i - 1].startswith("#"), line
 
 
@@ -166,3 +167,16 @@ def test_manifest_scopes_match_the_slack_methods_the_code_calls() -> None:
 def _seconds(value: str) -> float:
     number, unit = re.fullmatch(r"(\d+)(s|m)", value).groups()  # type: ignore[union-attr]
     return float(number) * (60 if unit == "m" else 1)
+
+
+def test_compose_postgres_profile_has_a_healthy_database_and_two_replicas() -> None:
+    services = compose()["services"]
+    postgres = services["postgres"]
+    assert postgres["profiles"] == ["postgres"] and "healthcheck" in postgres
+    assert any(v.startswith("postgres-data:") for v in postgres["volumes"])
+    replicas = [s for name, s in services.items() if name.startswith("replica-")]
+    assert len(replicas) == 2
+    for replica in replicas:
+        assert replica["profiles"] == ["postgres"]
+        assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert "MONITOR_DATABASE_URL" not in replica["environment"]  # a secret: from .env

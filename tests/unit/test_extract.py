@@ -355,3 +355,29 @@ def test_min_chars_is_configurable() -> None:
 
 def _fields(item: FeedItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in FeedItem.__dataclass_fields__}
+
+
+def test_undeclared_valid_utf8_is_utf8_even_after_an_ascii_only_sample() -> None:
+    from monitor.ingest.extract import decode_html
+
+    body = b"<html><body>" + b"<p>plain ascii text</p>" * 4000 + "<p>café – naïve</p>".encode()
+    assert len(body) > 65536  # the guesser's sample holds no non-ASCII byte
+    assert decode_html(body, None).endswith("<p>café – naïve</p>")
+    assert decode_html("caf\xe9".encode("cp1252"), None) != "caf\ufffd"  # not UTF-8: guessed
+
+
+def test_link_share_tells_a_menu_from_an_article_with_links() -> None:
+    from monitor.ingest.extract import link_share
+
+    menu = "".join(f"<a href='/s{n}'>Section {n}</a>" for n in range(50))
+    assert link_share(menu, "".join(f"Section {n}" for n in range(50))) == 1.0
+    article = (
+        "<p>The <a href='/m'>ministry</a> ordered the app removed from stores on Monday, "
+        "citing security concerns raised by regulators.</p>" + menu
+    )
+    text = (
+        "The ministry ordered the app removed from stores on Monday, citing security "
+        "concerns raised by regulators."
+    )
+    assert link_share(article, text) < 0.2
+    assert link_share(menu, "") == 0.0

@@ -3,8 +3,8 @@ beyond the learned cadence; the notice state survives a restart (real SQLite fil
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -47,8 +47,8 @@ def watch(**fields: object) -> FeedWatch:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    db = SQLiteStore(tmp_path / "state.sqlite3")
+def store(make_store: Callable[[], SQLiteStore]) -> SQLiteStore:
+    db = make_store()  # SQLite and PostgreSQL (tests/conftest.py)
     db.sync_feeds([Feed(URL, "Example")], "config", T0)
     return db
 
@@ -85,14 +85,16 @@ def test_one_notice_on_the_fifth_failure_none_in_between_one_on_recovery(
     assert notifier.notices[1].startswith("Feed recovered: Example")
 
 
-def test_notice_state_survives_a_restart(store: SQLiteStore, tmp_path: Path) -> None:
+def test_notice_state_survives_a_restart(
+    store: SQLiteStore, make_store: Callable[[], SQLiteStore]
+) -> None:
     notifier = RecordingNotifier()
     for n in range(1, 6):
         fail(store, n, T0 + timedelta(minutes=n))
     FeedHealthWatch(store, notifier, lambda: T0 + timedelta(minutes=6))()
     store.close()
 
-    reopened = SQLiteStore(tmp_path / "state.sqlite3")  # the service restarted
+    reopened = make_store()  # the service restarted
     fail(reopened, 6, T0 + timedelta(minutes=7))
     after_restart = RecordingNotifier()
     FeedHealthWatch(reopened, after_restart, lambda: T0 + timedelta(minutes=8))()
@@ -124,7 +126,7 @@ class DyingNotifier(RecordingNotifier):
 
 
 def test_a_crash_during_the_send_does_not_post_the_notice_twice(
-    store: SQLiteStore, tmp_path: Path
+    store: SQLiteStore, make_store: Callable[[], SQLiteStore]
 ) -> None:
     for n in range(1, 6):
         fail(store, n, T0 + timedelta(minutes=n))
@@ -132,7 +134,7 @@ def test_a_crash_during_the_send_does_not_post_the_notice_twice(
     with pytest.raises(KeyboardInterrupt):
         FeedHealthWatch(store, dying, lambda: T0 + timedelta(minutes=6))()
     store.close()
-    reopened = SQLiteStore(tmp_path / "state.sqlite3")  # restarted
+    reopened = make_store()  # restarted
     after = RecordingNotifier()
     FeedHealthWatch(reopened, after, lambda: T0 + timedelta(minutes=7))()
     reopened.close()

@@ -31,5 +31,5 @@ def test_jitter_spreads_feeds_and_success_uses_the_interval() -> None:
     rng = random.Random(3)
     checks = {after_success(POLICY, now, rng) for _ in range(20)}
     assert len(checks) > 1
-    assert all(now + timedelta(seconds=540) <= c <= now + timedelta(seconds=660) for c in checks)
+    assert all(now + timedelta(seconds=540) <= c <= now + timedelta(seconds=600) for c in checks)
     assert after_failure(POLICY, 3, None, now, rng) > now + timedelta(seconds=2000)
