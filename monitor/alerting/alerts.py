@@ -119,8 +119,8 @@ class AlertingIngest:
         found = item_cues(scored)
         confident = self.tiers.confident(scored.score, scored.is_ban)
         near = self.tiers.near(scored.score, scored.threshold)
-        if not (confident or near or found.status or found.newness):
-            return 0  # not a ban and no follow-up wording: nothing to decide
+        if not (confident or near or found.status or found.newness or found.contradiction):
+            return 0  # not a ban and no follow-up or contradicting wording: nothing to decide
         summary = summarize(scored)
         tracked = tx.events_near(at, self.lifecycle_window)
         follow = lifecycle.follow_up(summary, found.status, tracked, at, self.lifecycle_window)

@@ -12,8 +12,9 @@
 4. **file** — a confident score (at or above the alert threshold) and no fact that
    contradicts a ban (``cues.contradiction_cue``): filed as a story/event, which makes a
    top-level alert or, for more coverage of a known event, a reply;
-5. **review** — a confident score with a contradicting fact, or a score within
-   ``review_margin`` below the alert threshold: the review queue and its digest only;
+5. **review** — a confident score with a contradicting fact, a ban that is only proposed,
+   planned or threatened (whatever its score: worth a look, never an alert), or a score
+   within ``review_margin`` below the alert threshold: the review queue and its digest;
 6. **ignore** — everything else (not a ban; nothing recorded but the score).
 
 Missing facts never block: only a fact that is present and contradicts a ban does.
@@ -82,7 +83,7 @@ def route(
         return Routing("ignore")
     if confident and cues.contradiction is None:
         return Routing("file")
-    if confident:
+    if confident or cues.contradiction == "proposed":
         return Routing("review", f"contradicted: {cues.contradiction}")
     if near:
         return Routing("review", "near threshold")

@@ -92,6 +92,28 @@ ROUTES = [
     ),
     (Cues(), False, True, N, False, False, "review", "near threshold"),
     (Cues(), False, False, N, False, False, "ignore", None),
+    # a plan or threat to ban is worth a look whatever its score; other contradictions
+    # (a platform acting on its users, a lifted ban, opinion) only when confident
+    (
+        Cues(contradiction="proposed"),
+        False,
+        False,
+        N,
+        False,
+        False,
+        "review",
+        "contradicted: proposed",
+    ),
+    (
+        Cues(contradiction="platform acting on its users"),
+        False,
+        False,
+        N,
+        False,
+        False,
+        "ignore",
+        None,
+    ),
 ]
 
 
