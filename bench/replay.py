@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -109,8 +110,11 @@ def write_config(tmp: Path, feed_url: str, slack: FakeSlack, model: Path) -> Pat
     return config
 
 
-def replay(items: list[dict[str, Any]], model: Path, tmp: Path) -> list[tuple[str, bool]]:
-    """Run the service over ``items``; (item id, is top level) for each Slack post."""
+def replay(
+    items: list[dict[str, Any]], model: Path, tmp: Path
+) -> tuple[list[tuple[str, bool]], dict[str, tuple[float, str]]]:
+    """Run the service over ``items``: (item id, is top level) for each Slack post, and
+    item id -> (score, route) as the service stored them."""
     from monitor.bootstrap import build_app, build_scorer
     from monitor.core.settings import load_settings
     from monitor.service import Service
@@ -139,7 +143,21 @@ def replay(items: list[dict[str, Any]], model: Path, tmp: Path) -> list[tuple[st
             app.drain()
         finally:
             app.close()
-        return _posts(slack, server.url)
+        return _posts(slack, server.url), _routes(tmp / "state.sqlite3", server.url)
+
+
+def _routes(db_path: Path, base: str) -> dict[str, tuple[float, str]]:
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT url, score, route, route_reason FROM items").fetchall()
+    finally:
+        db.close()
+    prefix = f"{base}/a/"
+    return {
+        url.removeprefix(prefix): (float(score or 0.0), f"{route or '-'}: {reason or ''}".strip())
+        for url, score, route, reason in rows
+        if url.startswith(prefix)
+    }
 
 
 def _posts(slack: FakeSlack, base: str) -> list[tuple[str, bool]]:
@@ -152,7 +170,11 @@ def _posts(slack: FakeSlack, base: str) -> list[tuple[str, bool]]:
     return posts
 
 
-def report(items: list[dict[str, Any]], posts: list[tuple[str, bool]]) -> dict[str, float]:
+def report(
+    items: list[dict[str, Any]],
+    posts: list[tuple[str, bool]],
+    routes: dict[str, tuple[float, str]] | None = None,
+) -> dict[str, float]:
     labels = {r["id"]: r["label"] for r in items}
     events = real_events(items)
     top = [i for i, is_top in posts if is_top]
@@ -185,6 +207,11 @@ def report(items: list[dict[str, Any]], posts: list[tuple[str, bool]]) -> dict[s
         if labels.get(i) == "other":
             text = next(r["text"] for r in items if r["id"] == i)
             print(f"  false: {i} {text[:100]}")
+    posted = {i for i, _ in posts}
+    for r in items:  # ban items that reached nobody: the model's miss or the routing's
+        if r["label"] == "ban" and r["id"] not in posted:
+            score, route = (routes or {}).get(r["id"], (0.0, "not stored"))
+            print(f"  missed ban: {r['id']} score {score:.3f} route {route[:40]} {r['text'][:70]}")
     return result
 
 
@@ -205,7 +232,7 @@ def main() -> None:
             model = tmp / "model.skops"
             train_command(model)
         print(f"replaying {len(items)} items...", file=sys.stderr)
-        report(items, replay(items, model, tmp))
+        report(items, *replay(items, model, tmp))
 
 
 if __name__ == "__main__":
