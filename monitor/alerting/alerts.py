@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.alerting import cues, dedupe, events, lifecycle
-from monitor.alerting.routing import Cues, Routing, Tiers, route
+from monitor.alerting.routing import Cues, Routing, Tiers, route, trust_main_clause
 from monitor.core.records import Alert, AlertKind, Article, Scored, Summary
 from monitor.summary.summarize import split_sentences, summarize
 from state.outbox import StoredEvent, StoredStory
@@ -68,6 +68,20 @@ def decide(
         if events.same_event(event.summary, summary):
             return Decision("update", event.id, None, event)
     return Decision("alert", events.event_id(summary, now))
+
+
+def main_clause_ban(scored: Scored) -> bool:
+    """The headline's main clause reports a ban by an authority that happened (done,
+    decided, signed, ordered), by the model's own meaning analyser (accuracy pinned on
+    training/meaning/headlines.jsonl)."""
+    from classifiers.meaning import HAPPENED, analyse  # pure regex; loaded with the model
+
+    meaning = analyse(scored.article.title or scored.article.item.title, scored.article.text)
+    return (
+        meaning.main_clause
+        and meaning.modality in HAPPENED
+        and meaning.actor not in ("platform", "person")
+    )
 
 
 def item_cues(scored: Scored) -> Cues:
@@ -116,8 +130,10 @@ class AlertingIngest:
     def _route(
         self, tx: FilingTx, item_id: int, scored: Scored, at: datetime, now: datetime
     ) -> int:
-        found = item_cues(scored)
         confident = self.tiers.confident(scored.score, scored.is_ban)
+        found = item_cues(scored)
+        if confident and (found.newness or found.contradiction):
+            found = trust_main_clause(found, confident, main_clause_ban(scored))
         near = self.tiers.near(scored.score, scored.threshold)
         if not (confident or near or found.status or found.newness or found.contradiction):
             return 0  # not a ban and no follow-up or contradicting wording: nothing to decide

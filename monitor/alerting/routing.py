@@ -54,6 +54,16 @@ class Cues:
     contradiction: str | None = None
 
 
+def trust_main_clause(found: Cues, confident: bool, main_clause_ban: bool) -> Cues:
+    """Pure: a confident score on a headline whose MAIN clause reports an authority's ban
+    that happened keeps its newness and contradiction cues out of the decision: those came
+    from a secondary clause ("Iran blocks Telegram as the largest protests continue",
+    "Pakistan blocks Bigo Live and threatens TikTok"). Status cues always count."""
+    if confident and main_clause_ban and (found.newness or found.contradiction):
+        return Cues(status=found.status)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Routing:
     route: Route

@@ -22,7 +22,14 @@ RULES: dict[str, tuple[str, ...]] = {
     "monitor.ingest": ("monitor.core", "monitor.ingest"),
     "monitor.summary": ("monitor.core", "monitor.summary"),
     "monitor.scoring": ("monitor.core", "monitor.scoring", "classifiers", "state", "training"),
-    "monitor.alerting": ("monitor.core", "monitor.alerting", "monitor.summary", "state"),
+    # alerting reads the model's pure meaning analyser (classifiers.meaning) for routing
+    "monitor.alerting": (
+        "monitor.core",
+        "monitor.alerting",
+        "monitor.summary",
+        "state",
+        "classifiers.meaning",
+    ),
     "monitor.delivery": ("monitor.core", "monitor.delivery", "state"),
     "monitor.feedback": ("monitor.core", "monitor.feedback", "monitor.ops", "state"),
     "monitor.ops": ("monitor.core", "monitor.ops", "state"),

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.alerting.alerts import main_clause_ban
 from monitor.alerting.events import report_time
 from monitor.alerting.lifecycle import follow_up, normalise_status, opening_status
-from monitor.alerting.routing import Cues, Tiers, route
-from monitor.core.records import Summary
+from monitor.alerting.routing import Cues, Tiers, route, trust_main_clause
+from monitor.core.records import Article, FeedItem, Scored, Summary
 from state.outbox import StoredEvent
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -156,3 +157,30 @@ def test_tiers() -> None:
 )
 def test_report_time(published: datetime | None, expected: datetime) -> None:
     assert report_time(published, T0) == expected
+
+
+def test_a_main_clause_ban_outweighs_cues_from_a_secondary_clause() -> None:
+    reaction, proposed = Cues(newness="reaction"), Cues(contradiction="proposed")
+    assert trust_main_clause(reaction, True, True) == Cues()
+    assert trust_main_clause(proposed, True, True) == Cues()
+    assert trust_main_clause(Cues("lifted", "reaction"), True, True) == Cues("lifted")
+    # not confident, or the ban is not the main clause: the cue stands
+    assert trust_main_clause(reaction, False, True) == reaction
+    assert trust_main_clause(proposed, True, False) == proposed
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Iran blocks access to Telegram and Instagram as the largest protests continue", True),
+        ("Turkey blocks access to Instagram, following comments made by an official", True),
+        ("Users flock to VPNs as Iran blocks WhatsApp", False),
+        ("Nepal plans to ban TikTok", False),
+        ("YouTube bans the channel of a conspiracy theorist", False),
+    ],
+)
+def test_main_clause_ban_reads_the_headline(headline: str, expected: bool) -> None:
+    item = FeedItem("https://f.example/feed", "g", "https://f.example/a", "https://f.example/a",
+                    headline, "", None)  # fmt: skip
+    article = Article(item, headline, "", None, "", None, "summary")
+    assert main_clause_ban(Scored(article, 0.9, True, (), "m")) is expected
