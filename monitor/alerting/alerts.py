@@ -71,17 +71,13 @@ def decide(
 
 
 def main_clause_ban(scored: Scored) -> bool:
-    """The headline's main clause reports a ban by an authority that happened (done,
-    decided, signed, ordered), by the model's own meaning analyser (accuracy pinned on
+    """The headline's main clause reports an authority acting on an app, and it happened
+    (done, decided, signed, ordered), by the model's own meaning analyser (accuracy pinned on
     training/meaning/headlines.jsonl)."""
     from classifiers.meaning import HAPPENED, analyse  # pure regex; loaded with the model
 
     meaning = analyse(scored.article.title or scored.article.item.title, scored.article.text)
-    return (
-        meaning.main_clause
-        and meaning.modality in HAPPENED
-        and meaning.actor not in ("platform", "person")
-    )
+    return meaning.main_clause and meaning.modality in HAPPENED and meaning.authority_acts_on_app
 
 
 def item_cues(scored: Scored) -> Cues:
