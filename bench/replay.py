@@ -112,9 +112,9 @@ def write_config(tmp: Path, feed_url: str, slack: FakeSlack, model: Path) -> Pat
 
 def replay(
     items: list[dict[str, Any]], model: Path, tmp: Path
-) -> tuple[list[tuple[str, bool]], dict[str, tuple[float, str]]]:
-    """Run the service over ``items``: (item id, is top level) for each Slack post, and
-    item id -> (score, route) as the service stored them."""
+) -> tuple[list[tuple[str, bool]], dict[str, tuple[float, str]], list[str]]:
+    """Run the service over ``items``: (item id, is top level) for each Slack post,
+    item id -> (score, route) as the service stored them, and the status updates posted."""
     from monitor.bootstrap import build_app, build_scorer
     from monitor.core.settings import load_settings
     from monitor.service import Service
@@ -143,7 +143,9 @@ def replay(
             app.drain()
         finally:
             app.close()
-        return _posts(slack, server.url), _routes(tmp / "state.sqlite3", server.url)
+        messages = _messages(slack, server.url)
+        posts = [(item, top) for item, top, _ in messages]
+        return posts, _routes(tmp / "state.sqlite3", server.url), status_updates(messages)
 
 
 def _routes(db_path: Path, base: str) -> dict[str, tuple[float, str]]:
@@ -160,14 +162,22 @@ def _routes(db_path: Path, base: str) -> dict[str, tuple[float, str]]:
     }
 
 
-def _posts(slack: FakeSlack, base: str) -> list[tuple[str, bool]]:
+def _messages(slack: FakeSlack, base: str) -> list[tuple[str, bool, str]]:
+    """(item id, top level?, message text) of every Slack message about a corpus item."""
     link = re.compile(re.escape(base) + r"/a/([0-9a-f]+)")
-    posts = []
+    found = []
     for message in slack.messages():
-        found = link.search(json.dumps(message))
-        if found:
-            posts.append((found.group(1), message.get("thread_ts") in (None, message["ts"])))
-    return posts
+        match = link.search(json.dumps(message))
+        if match:
+            top = message.get("thread_ts") in (None, message["ts"])
+            found.append((match.group(1), top, str(message.get("text") or "")))
+    return found
+
+
+def status_updates(messages: list[tuple[str, bool, str]]) -> list[str]:
+    """The thread replies that report a status change ("Status: lifted (was: in force)")."""
+    return [f"{item} {text[:110]}" for item, top, text in messages
+            if not top and text.startswith("Status:")]  # fmt: skip
 
 
 def report(
@@ -207,6 +217,13 @@ def report(
         if labels.get(i) == "other":
             text = next(r["text"] for r in items if r["id"] == i)
             print(f"  false: {i} {text[:100]}")
+    first: dict[int, str] = {}
+    for i in top:  # duplicates: a second top-level post for one real event
+        if i in events and events[i] in first:
+            text = next(r["text"] for r in items if r["id"] == i)
+            print(f"  duplicate: {i} (first {first[events[i]]}) {text[:90]}")
+        elif i in events:
+            first[events[i]] = i
     posted = {i for i, _ in posts}
     for r in items:  # ban items that reached nobody: the model's miss or the routing's
         if r["label"] == "ban" and r["id"] not in posted:
@@ -232,7 +249,11 @@ def main() -> None:
             model = tmp / "model.skops"
             train_command(model)
         print(f"replaying {len(items)} items...", file=sys.stderr)
-        report(items, *replay(items, model, tmp))
+        posts, routes, updates = replay(items, model, tmp)
+        report(items, posts, routes)
+        print(f"status updates posted (thread replies): {len(updates)}")
+        for line in updates:
+            print(f"  status: {line}")
 
 
 if __name__ == "__main__":
