@@ -12,8 +12,9 @@ service falls back to the feed summary) and one poll cycle runs. Slack is
 
 Printed at the end (what the user sees):
 
-- events detected / real events: ban items are grouped into real events (same app
-  name or, without one, same place, within ``EVENT_DAYS`` days); an event is detected
+- events detected / real events: ban items are grouped into real events (the same app
+  in the same place or, without an app, the same place, within ``EVENT_DAYS`` days);
+  an event is detected
   when any of its items reached Slack (a top-level post or a threaded update);
 - top-level posts per detected event;
 - false top-level posts: top-level posts whose item is labelled ``other``;
@@ -60,7 +61,9 @@ def load_items(path: Path, since: str | None, limit: int | None) -> list[dict[st
 
 
 def real_events(items: list[dict[str, Any]]) -> dict[str, int]:
-    """Ban item id -> event number: same app (else same place) within EVENT_DAYS days."""
+    """Ban item id -> event number: within EVENT_DAYS days, the same app named in the same
+    place (country or region), or, for items naming no app, the same place. (The same app
+    in two places is two decisions: Canada's and the EU Commission's TikTok bans.)"""
     bans = [r for r in items if r["label"] == "ban"]
     parent = list(range(len(bans)))
 
@@ -70,11 +73,13 @@ def real_events(items: list[dict[str, Any]]) -> dict[str, int]:
             i = parent[i]
         return i
 
-    keys = [app_names(r["text"]) or {f"place:{p}" for p in place_names(r["text"])} for r in bans]
+    apps = [app_names(r["text"]) for r in bans]
+    places = [place_names(r["text"]) for r in bans]
     days = [datetime.fromisoformat(r["date"]) for r in bans]
     for i in range(len(bans)):
         for j in range(i):
-            if keys[i] & keys[j] and abs((days[i] - days[j]).days) <= EVENT_DAYS:
+            same_app = bool(apps[i] & apps[j]) or not (apps[i] or apps[j])
+            if same_app and places[i] & places[j] and abs((days[i] - days[j]).days) <= EVENT_DAYS:
                 parent[find(i)] = find(j)
     return {r["id"]: find(i) for i, r in enumerate(bans)}
 
