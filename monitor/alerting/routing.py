@@ -58,7 +58,7 @@ def trust_main_clause(found: Cues, confident: bool, main_clause_ban: bool) -> Cu
     """Pure: a confident score on a headline whose MAIN clause reports an authority's ban
     that happened keeps its newness and contradiction cues out of the decision: those came
     from a secondary clause ("Iran blocks Telegram as the largest protests continue",
-    "Pakistan blocks Bigo Live and threatens TikTok"). Status cues always count."""
+    "Turkey blocks Instagram, following comments by an official"). Status cues count."""
     if confident and main_clause_ban and (found.newness or found.contradiction):
         return Cues(status=found.status)
     return found
