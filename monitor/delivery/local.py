@@ -21,7 +21,19 @@ from monitor.core.records import Alert, ReviewItem
 from monitor.delivery.render import digest_text, flat, render_text
 
 
-class ConsoleNotifier:
+class NoButtons:
+    """The ``Notifier`` methods of a notifier whose messages carry no label buttons and
+    cannot be edited (console, JSONL, webhook): a relabel is stored in the state database
+    only, and the review queue stays on the CLI (``monitor review``)."""
+
+    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
+        """Nothing on the message to update."""
+
+    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
+        return None  # no buttons to answer with
+
+
+class ConsoleNotifier(NoButtons):
     """Pretty text on a stream (stdout by default): the notifier when Slack is not set up."""
 
     name = "console"
@@ -41,12 +53,6 @@ class ConsoleNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """Printed lines cannot be edited."""
-
-    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
-        """Printed lines cannot be edited."""
-
-    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
-        return None  # no buttons to answer with: the review queue is on the CLI
 
     def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
         return self._print("=" * 72, digest_text(alerts, day))
@@ -68,7 +74,7 @@ class ConsoleNotifier:
         pass
 
 
-class JsonlNotifier:
+class JsonlNotifier(NoButtons):
     """Appends one JSON object per alert or update to a file (fsync'd; thread-safe)."""
 
     name = "jsonl"
@@ -92,12 +98,6 @@ class JsonlNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """Append-only: the next record carries the new count."""
-
-    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
-        """Append-only: labels live in the state database."""
-
-    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
-        return None  # no buttons to answer with: the review queue is on the CLI
 
     def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
         """The file holds alerts and updates only: a digest adds nothing to it."""

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, HeaderBlock, PlainTextO
 from monitor.core.errors import NotifyError
 from monitor.core.ports import Delivery
 from monitor.core.records import Alert, ReviewItem
+from monitor.delivery.local import NoButtons
 from monitor.delivery.render import (
     DIGEST_BLOCKS,
     HEADER_MAX,
@@ -240,7 +241,7 @@ def _alert_id_of(message: Mapping[str, Any]) -> str | None:
     return (metadata.get("event_payload") or {}).get("alert_id")
 
 
-class WebhookNotifier:
+class WebhookNotifier(NoButtons):
     """An incoming webhook: one channel, no threads, no lookups (at-least-once)."""
 
     name = "webhook"
@@ -270,12 +271,6 @@ class WebhookNotifier:
 
     def update_parent(self, parent: Alert, source_count: int) -> None:
         """A webhook cannot edit what it posted."""
-
-    def show_label(self, alert: Alert, verdict: str, who: str, when: datetime) -> None:
-        """A webhook cannot edit what it posted."""
-
-    def post_review(self, items: Sequence[ReviewItem]) -> Delivery | None:
-        return None  # no buttons to answer with: the review queue is on the CLI
 
     def post_digest(self, alerts: Sequence[Alert], day: str) -> Delivery:
         lines = "\n".join(digest_mrkdwn_lines(alerts))
