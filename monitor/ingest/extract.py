@@ -26,11 +26,13 @@ re-exported here.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import queue
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html import unescape
 from types import TracebackType
@@ -257,7 +259,10 @@ def _parse_day(day: str | None) -> datetime | None:
 # -- navigation-only pages --------------------------------------------------------------
 
 NAVIGATION_SHARE = 0.7  # extracted text this much link text is a menu, not an article
-_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+# Opening and closing anchor tags, found separately and paired by position: one lazy
+# "<a ...>(.*?)</a>" pattern costs ~20 ms on a 2 MB page and is quadratic on hostile ones.
+_ANCHOR_OPEN = re.compile(r"<a\b[^<>]*>", re.IGNORECASE)
+_ANCHOR_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -270,11 +275,26 @@ def link_share(html: str, text: str) -> float:
     total = len(remaining)
     if not total:
         return 0.0
-    for match in _ANCHOR.finditer(html):
-        anchor = _SPACE.sub("", unescape(_TAG.sub("", match.group(1))))
+    for content in _anchor_contents(html):
+        anchor = _SPACE.sub("", unescape(_TAG.sub("", content)))
         if len(anchor) >= 2 and anchor in remaining:
             remaining = remaining.replace(anchor, "", 1)
     return (total - len(remaining)) / total
+
+
+def _anchor_contents(html: str) -> Iterator[str]:
+    """The HTML between each ``<a ...>`` and the next ``</a>``, in one linear pass; an
+    opening tag inside an earlier link's content is part of that content."""
+    closes = [match.start() for match in _ANCHOR_CLOSE.finditer(html)]
+    done = 0
+    for match in _ANCHOR_OPEN.finditer(html):
+        if match.start() < done:
+            continue
+        index = bisect.bisect_left(closes, match.end())
+        if index == len(closes):
+            return
+        done = closes[index]
+        yield html[match.end() : done]
 
 
 # -- the article ------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from monitor.ingest.extract import (
     RawResult,
     build_article,
     decode_html,
+    link_share,
     run_trafilatura,
 )
 
@@ -367,8 +368,6 @@ def test_undeclared_valid_utf8_is_utf8_even_after_an_ascii_only_sample() -> None
 
 
 def test_link_share_tells_a_menu_from_an_article_with_links() -> None:
-    from monitor.ingest.extract import link_share
-
     menu = "".join(f"<a href='/s{n}'>Section {n}</a>" for n in range(50))
     assert link_share(menu, "".join(f"Section {n}" for n in range(50))) == 1.0
     article = (
@@ -381,3 +380,17 @@ def test_link_share_tells_a_menu_from_an_article_with_links() -> None:
     )
     assert link_share(article, text) < 0.2
     assert link_share(menu, "") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("html", "share"),
+    [
+        ("<A HREF='/x'>Home page</A><p>Home page</p>", 1.0),  # upper-case tags
+        ("<a href='/x'>Home <b>page</b></a>", 1.0),  # markup inside the link
+        ("<a href='/x'>Home <a href='/y'>page</a> tail</a>", 1.0),  # an <a> inside a link
+        ("<p>Home page</p><a href='/x'>Home page", 0.0),  # never closed: not link text
+        ("<a href='/x'>Home</a> page", 0.5),
+    ],
+)
+def test_link_share_pairs_each_link_with_the_next_closing_tag(html: str, share: float) -> None:
+    assert link_share(html, "Home page") == pytest.approx(share)
