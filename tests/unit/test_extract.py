@@ -30,6 +30,7 @@ from monitor.ingest.extract import (
     link_share,
     run_trafilatura,
 )
+from tests.support.pages import aside_story
 
 HANG_MARKER = "<!--test-hang-->"
 
@@ -263,6 +264,16 @@ def test_closed_extractor_refuses_work_and_its_workers_are_gone() -> None:
         os.kill(pid, 0)
     with pytest.raises(ExtractError, match="closed"):
         ex.extract("<p>x</p>", "https://a.example/")
+
+
+def test_the_default_task_rescues_a_story_trafilatura_drops(extractor: Extractor) -> None:
+    """trafilatura finds nothing in a story card marked up as <aside>; the worker asks
+    readability-lxml, whose text is plausible (test_readable.py covers the refusals)."""
+    page = aside_story("Regulator orders Telegram block", ARTICLE_PARAGRAPHS).decode()
+    assert run_trafilatura(page, "https://ledger.example/a") is None
+    result = extractor.extract(page, "https://ledger.example/a")
+    assert all(p in result.text for p in ARTICLE_PARAGRAPHS)
+    assert "Most read" not in result.text and "cookies" not in result.text
 
 
 def test_worker_start_up_is_cheap() -> None:
