@@ -153,13 +153,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     try:
         with interruptible_startup(stop):  # SIGTERM while training/loading: exit 0 at once
-            if model_ready(settings):  # load it on a thread once the first feed answers
+            if model_ready(settings):  # loaded on a thread, after the first requests
                 scorer: ScorerPort = BackgroundScorer(lambda: build_scorer(settings))
             else:  # the first start trains, here, where a stop signal can interrupt it
                 scorer = build_scorer(settings)
             app = build_app(settings, scorer=scorer, stop=stop)
-            if isinstance(scorer, BackgroundScorer) and app.heartbeat is not None:
-                app.heartbeat.on_first_beat(scorer.start)  # load once polling is under way
+            if isinstance(scorer, BackgroundScorer) and not args.once:
+                # the service warms it up once a feed answered; --once loads it for the
+                # first article to score, so a cycle with nothing new never loads it
+                assert app.heartbeat is not None
+                app.heartbeat.on_first_beat(scorer.start)
     except StartupInterrupted:
         print("stopped during start-up", file=sys.stderr)
         return 0
