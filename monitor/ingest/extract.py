@@ -12,8 +12,8 @@ processes), and the choice between the extracted text and the feed summary.
   finish; a worker past the deadline is killed and replaced and ``ExtractError("timeout
   after 15s")`` is raised. HTML is capped at ``max_chars`` first. Workers are recycled
   after ``recycle_after`` pages (trafilatura's caches grow ~1 MB per page), and after a
-  page that left one holding more than ``max_rss`` bytes (a worker is ~40 MB; one huge
-  page can leave it at several hundred). Thread-safe:
+  page that left one holding more than ``max_rss`` bytes (a worker is ~40 MB, 75-110 MB
+  between real pages; a pathological page can leave it far above). Thread-safe:
   each call borrows one idle worker. Only HTML is ever handed over, never a URL to fetch.
 * ``link_share(html, text)``: pure; the share of the extracted text that is the page's
   own link text. A navigation-only page (``NAVIGATION_SHARE`` or more) has no article:
@@ -171,7 +171,7 @@ def _is_non_ascii_utf8(body: bytes) -> bool:
 # -- extraction in worker processes ----------------------------------------------------
 
 
-WORKER_MAX_RSS = 150_000_000  # bytes; real pages keep a worker at 40-130 MB
+WORKER_MAX_RSS = 150_000_000  # bytes; measured 75-110 MB between real pages
 
 
 class Extractor:

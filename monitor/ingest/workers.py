@@ -18,9 +18,9 @@ so that is paid once per worker, per recycle and per timeout.
 
 Memory: a worker imports only trafilatura (~37 MB resident); a large page's lxml tree
 and trafilatura's fallbacks (justext loads the stop words of every language, ~12 MB)
-take it to 80-160 MB on real pages. After a page of ``TRIM_AFTER_CHARS`` or more the
-worker hands freed memory back to the system (glibc ``malloc_trim``); ``Worker.rss()``
-lets the parent retire a worker that still holds too much.
+take it to 75-110 MB on real pages (docs/scaling.md). After a page of
+``TRIM_AFTER_CHARS`` or more the worker hands freed memory back to the system (glibc
+``malloc_trim``); ``Worker.rss()`` lets the parent retire a worker holding too much.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ RawResult = tuple[str, str, str | None, str, str | None] | None
 Task = Callable[[str, str], RawResult]
 
 _RESET_CACHES_EVERY = 100
-TRIM_AFTER_CHARS = 200_000  # smaller pages leave little behind; trimming costs ~1 ms
+TRIM_AFTER_CHARS = 200_000  # smaller pages leave little behind; a trim takes 0.4-5 ms
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _WORKER_CODE = "from monitor.ingest.workers import worker_entry; worker_entry()"
 
