@@ -136,8 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- run / status -----------------------------------------------------------
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.bootstrap import writer_lock
+    from monitor.bootstrap import limit_malloc_arenas, writer_lock
 
+    limit_malloc_arenas(os.environ)  # before the feed threads and the model-load thread
     with writer_lock(settings):  # one service per state file; exits 1 naming the holder
         return _serve(args, settings)
 
@@ -152,11 +153,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     try:
         with interruptible_startup(stop):  # SIGTERM while training/loading: exit 0 at once
-            if model_ready(settings):  # load it on a thread: polling starts meanwhile
+            if model_ready(settings):  # loaded on a thread, after the first requests
                 scorer: ScorerPort = BackgroundScorer(lambda: build_scorer(settings))
             else:  # the first start trains, here, where a stop signal can interrupt it
                 scorer = build_scorer(settings)
             app = build_app(settings, scorer=scorer, stop=stop)
+            if isinstance(scorer, BackgroundScorer) and not args.once:
+                # the service warms it up once a feed answered; --once loads it for the
+                # first article to score, so a cycle with nothing new never loads it
+                assert app.heartbeat is not None
+                app.heartbeat.on_first_beat(scorer.start)
     except StartupInterrupted:
         print("stopped during start-up", file=sys.stderr)
         return 0

@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads with the first signature, not at start-up (~0.25 s)
+    import numpy as np
 
 # -- text fingerprints ----------------------------------------------------------------
 
@@ -81,6 +83,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 def minhash_signature(text: str, *, num_perm: int = NUM_PERM) -> bytes:
     """Deterministic MinHash of the text's 5-word shingles, as bytes (4 + 4*num_perm)."""
+    import numpy as np
     from datasketch import MinHash  # here, not at import: it pulls in scipy (~1 s)
 
     sketch = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
@@ -97,10 +100,14 @@ def similarity(sig_a: bytes, sig_b: bytes) -> float:
     a, b = _values(sig_a), _values(sig_b)
     if a is None or b is None or len(a) != len(b) or len(a) == 0:
         return 0.0
+    import numpy as np
+
     return float(np.count_nonzero(a == b)) / len(a)
 
 
 def _values(signature: bytes) -> np.ndarray | None:
+    import numpy as np
+
     raw = bytes(signature)
     if not raw.startswith(_MAGIC) or (len(raw) - len(_MAGIC)) % 4:
         return None

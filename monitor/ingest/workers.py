@@ -19,11 +19,19 @@ parent (the pipeline runs feeds in threads) is forked, and the parent's ``__main
 never re-imported (multiprocessing's "spawn" and "forkserver" both do that). Start-up
 cost is measured in the tests' report: about 0.2 s per worker; workers are long-lived,
 so that is paid once per worker, per recycle and per timeout.
+
+Memory: a worker imports only trafilatura (~37 MB resident); a large page's lxml tree
+and trafilatura's fallbacks (justext loads the stop words of every language, ~12 MB)
+take it to 75-110 MB on real pages (docs/scaling.md). After a page of
+``TRIM_AFTER_CHARS`` or more the worker hands freed memory back to the system (glibc
+``malloc_trim``); ``Worker.rss()`` lets the parent retire a worker holding too much.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import logging
 import os
 import signal
@@ -44,6 +52,8 @@ RawResult = tuple[str, str, str | None, str, str | None] | None
 Task = Callable[[str, str], RawResult]
 
 _RESET_CACHES_EVERY = 100
+TRIM_AFTER_CHARS = 200_000  # smaller pages leave little behind; a trim takes 0.4-5 ms
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _WORKER_CODE = "from monitor.ingest.workers import worker_entry; worker_entry()"
 
 
@@ -98,6 +108,7 @@ def worker_entry() -> None:
     import trafilatura.meta  # warm up before "ready", so start-up is not billed to a job
 
     replies.send(("ready", None))
+    trim = _malloc_trim()
     done = 0
     while (job := _receive(jobs)) is not None:
         try:
@@ -108,6 +119,17 @@ def worker_entry() -> None:
         done += 1
         if done % _RESET_CACHES_EVERY == 0:
             trafilatura.meta.reset_caches()
+        if len(job[0]) >= TRIM_AFTER_CHARS:
+            del job, reply  # the page and its result, before memory is handed back
+            trim()
+
+
+def _malloc_trim() -> Callable[[], object]:
+    """glibc's ``malloc_trim(0)``: free heap pages go back to the system (a no-op elsewhere)."""
+    try:
+        return functools.partial(ctypes.CDLL(None).malloc_trim, 0)
+    except (OSError, AttributeError):  # not glibc
+        return lambda: None
 
 
 def _receive(conn: Connection) -> tuple[str, str] | None:
@@ -163,6 +185,18 @@ class Worker:
             raise ExtractError(str(value))
         result: RawResult = value
         return result
+
+    def rss(self) -> int | None:
+        """Resident memory of the worker process in bytes (None: not running, or unknown
+        on this system)."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return None
+        try:
+            with open(f"/proc/{process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * _PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            return None
 
     def _ensure_started(self) -> tuple[Connection, Connection]:
         if self._process is not None and self._process.poll() is None:

@@ -85,14 +85,29 @@ def cycle_check(
 
 
 class Heartbeat:
-    """The time of the latest sign of progress; ``Beating`` beats it on every call."""
+    """The time of the latest sign of progress; ``Beating`` beats it on every call.
+    ``on_first_beat`` callbacks run once, on the thread of the first beat."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
         self.last: datetime | None = None
+        self._first: list[Callable[[], None]] = []
+
+    def on_first_beat(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` at the first beat (at once if there was one already)."""
+        if self.last is not None:
+            callback()
+        else:
+            self._first.append(callback)
 
     def beat(self) -> None:
         self.last = self.clock()
+        while self._first:  # list.pop is atomic: each callback runs once among threads
+            try:
+                callback = self._first.pop()
+            except IndexError:
+                break
+            callback()
 
 
 class Beating:

@@ -187,8 +187,15 @@ class MeteredScorer:
 
     def __init__(self, inner: Any, metrics: Metrics) -> None:
         self.inner, self.metrics = inner, metrics
+        when_ready = getattr(inner, "when_ready", None)
+        if when_ready is not None:  # a model still loading: its version once it is loaded
+            when_ready(self._report_version)
+        else:
+            self._report_version(inner)
+
+    def _report_version(self, scorer: Any) -> None:
         with contextlib.suppress(MonitorError):  # no model yet: set at the first score
-            metrics.model.info({"version": str(inner.model_version)})
+            self.metrics.model.info({"version": str(scorer.model_version)})
 
     @property
     def model_version(self) -> str:

@@ -143,27 +143,60 @@ def active_lookup(store: LabelStore) -> Callable[[], tuple[str, Path] | None]:
 
 
 class BackgroundScorer:
-    """``ScorerPort`` whose model is built on a thread started at once, so polling begins
-    while scikit-learn and the model load (~2 s); the first use waits for it. A build
-    that fails is logged once and raised again on every use."""
+    """``ScorerPort`` whose model is built on a thread, so polling begins while
+    scikit-learn and the model load (~2 s of CPU). The thread starts on ``start()``
+    (the service calls it once the first feed has answered: a load started with the
+    process would hold the GIL while start-up sends the first requests) or on first
+    use, which waits for it. A build that fails is logged once and raised again on
+    every use."""
 
     def __init__(self, build: Callable[[], ScorerPort]) -> None:
         self._build = build
         self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         self._scorer: ScorerPort | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._load, name="model-load", daemon=True).start()
+        self._callbacks: list[Callable[[ScorerPort], object]] = []
+        self._built = False
+
+    def when_ready(self, callback: Callable[[ScorerPort], object]) -> None:
+        """Call ``callback(scorer)`` once the model is built, before anyone waiting is
+        released (at once if it is built; never if the build failed). Does not start it."""
+        with self._lock:
+            if not self._built:
+                self._callbacks.append(callback)
+                return
+        if self._scorer is not None:
+            callback(self._scorer)
+
+    def start(self) -> None:
+        """Start building the model, once; returns at once (thread-safe)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._load, name="model-load", daemon=True)
+                self._thread.start()
 
     def _load(self) -> None:
+        scorer: ScorerPort | None = None
         try:
-            self._scorer = self._build()
+            scorer = self._build()
         except Exception as exc:
             self._error = exc
             log_event(log, "model_load_failed", logging.ERROR, error=str(exc))
+        with self._lock:
+            self._scorer, self._built = scorer, True
+            callbacks, self._callbacks = self._callbacks, []
+        try:
+            if scorer is not None:
+                for callback in callbacks:
+                    callback(scorer)
         finally:
             self._ready.set()
 
     def wait(self) -> ScorerPort:
+        """The built scorer (starting the build if nobody has); raises what the build did."""
+        self.start()
         self._ready.wait()
         if self._error is not None:
             raise self._error

@@ -30,6 +30,7 @@ from monitor.ingest.extract import (
     link_share,
     run_trafilatura,
 )
+from monitor.ingest.workers import TRIM_AFTER_CHARS
 from tests.support.pages import aside_story
 
 HANG_MARKER = "<!--test-hang-->"
@@ -233,6 +234,25 @@ def test_workers_are_recycled_after_n_pages_and_html_is_capped() -> None:
     pids = [r.sitename for r in seen]
     assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
     assert {r.text for r in seen} == {"1000"}
+
+
+def test_a_worker_holding_more_than_max_rss_after_a_page_is_replaced() -> None:
+    with Extractor(workers=1, max_rss=1, task=pid_task) as small:
+        retired = [small.extract("<p>x</p>", "https://a.example/").sitename for _ in range(3)]
+    with Extractor(workers=1, task=pid_task) as default:
+        kept = [default.extract("<p>x</p>", "https://a.example/").sitename for _ in range(3)]
+        worker = default._slots[0].rss()
+    assert len(set(retired)) == 3  # every page left it above one byte
+    assert len(set(kept)) == 1
+    assert worker is not None and 5_000_000 < worker < default.max_rss
+
+
+def test_a_worker_trims_its_heap_after_a_large_page_and_serves_on() -> None:
+    with Extractor(workers=1, task=pid_task) as ex:
+        large = ex.extract("z" * TRIM_AFTER_CHARS, "https://a.example/large")
+        after = ex.extract("<p>x</p>", "https://a.example/after")
+    assert large.text == str(TRIM_AFTER_CHARS)
+    assert large.sitename == after.sitename  # the same worker: trimming did not end it
 
 
 def test_threads_share_the_workers() -> None:
