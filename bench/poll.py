@@ -22,7 +22,9 @@ machine, wall seconds and peak RSS (sum over the tree, sampled) are printed besi
   at 100 ms per response it takes minutes; --skip naive to leave it out).
 - reader: lemon24/reader update_feeds(workers=8) + trafilatura, when installed (``pip install
   .[bench]``), else skipped with a message.
-- floor: only the N conditional GETs, httpx async, --concurrency in flight, 2 per host.
+- floor: only the N conditional GETs, aiohttp, --concurrency in flight, 2 per host,
+  kept-alive connections (--rounds runs; the cheapest is the ratio's denominator), and
+  once more on httpx async for comparison (--skip httpx to leave it out).
 """
 
 from __future__ import annotations
@@ -311,6 +313,26 @@ else:
 """
 
 FLOOR = """
+import asyncio, json, sys, aiohttp
+from yarl import URL
+etags = json.load(open(sys.argv[1])); conc = int(sys.argv[2])
+async def main():
+    hosts = {}
+    sem = asyncio.Semaphore(conc)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def one(url, etag):
+            host = hosts.setdefault(URL(url).host, asyncio.Semaphore(2))
+            async with host, sem:
+                async with session.get(url, headers={"If-None-Match": etag}) as r:
+                    await r.read()
+                    return r.status
+        codes = await asyncio.gather(*(one(u, e) for u, e in etags.items()))
+    print(sum(1 for c in codes if c == 304))
+asyncio.run(main())
+"""
+
+FLOOR_HTTPX = """
 import asyncio, json, sys, httpx
 etags = json.load(open(sys.argv[1])); conc = int(sys.argv[2])
 async def main():
@@ -361,9 +383,12 @@ def bench_baselines(args: argparse.Namespace, farm: FarmProcess, tmp: Path) -> l
             farm.ask(f"publish {args.new}")
             name = f"reader update_feeds(8), {args.new} new"
             results.append(run_script(name, READER, [db, "update"]))
+    etags.write_text(json.dumps(farm.ask("etags")))
     for round_no in range(args.rounds):
-        etags.write_text(json.dumps(farm.ask("etags")))
         results.append(run_script(f"HTTP floor round {round_no + 1}", FLOOR,
+                                  [str(etags), str(args.concurrency)]))  # fmt: skip
+    if "httpx" not in args.skip:
+        results.append(run_script("HTTP floor, httpx async", FLOOR_HTTPX,
                                   [str(etags), str(args.concurrency)]))  # fmt: skip
     return results
 
@@ -378,7 +403,7 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--skip", default="", help="comma list: service,once,naive,reader")
+    parser.add_argument("--skip", default="", help="comma list: service,once,naive,reader,httpx")
     args = parser.parse_args()
     args.skip = set(filter(None, args.skip.split(",")))
     from tests.support.fake_slack import FakeSlack
@@ -397,7 +422,7 @@ def main() -> None:
     finally:
         farm.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    floors = [r for r in results if r.name.startswith("HTTP floor")]
+    floors = [r for r in results if r.name.startswith("HTTP floor round")]
     floor = min(floors, key=lambda r: r.cpu) if floors else None
     print(f"\n{args.feeds} feeds on {args.hosts} hosts, {args.new} new per round, "
           f"{args.latency_ms:.0f} ms per response, concurrency {args.concurrency}")  # fmt: skip

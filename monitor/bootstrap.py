@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit
 
 from monitor.alerting.alerts import AlertingIngest
 from monitor.alerting.routing import Tiers
@@ -36,6 +35,7 @@ from monitor.delivery.notify import (
 from monitor.ingest import schedule
 from monitor.ingest.extract import Extractor
 from monitor.ingest.fetch import Fetcher, FetchLimits
+from monitor.ingest.poller import FeedPoller
 from monitor.ops.feedhealth import FeedHealthWatch, WatchPolicy
 from monitor.ops.health import Beating, HealthCheck, Heartbeat
 from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
@@ -120,11 +120,10 @@ def writer_lock(settings: Settings) -> AbstractContextManager[object]:
     return WriterLock(Path(settings.state.path))
 
 
-def fetch_limits(settings: Settings, hosts: int = 0) -> FetchLimits:
-    """The fetcher's limits; ``hosts`` (distinct feed hosts) sizes the kept-alive pool."""
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The fetchers' limits ([polling])."""
     polling = settings.polling
     return FetchLimits(
-        keepalive=min(hosts * polling.per_host, 1000),
         timeout=polling.timeout,
         max_bytes=polling.max_bytes,
         allow_private_addresses=polling.allow_private_addresses,
@@ -152,9 +151,10 @@ def build_app(
         digest_mode = settings.notify.mode == "digest"
         app.drain = Drain(store, app.notifier, clock, hold_for_digest=digest_mode)
         sync_configured_feeds(store, settings, clock())
-        hosts = {urlsplit(feed.url).hostname for feed in store.feeds()}
-        fetcher = Fetcher(fetch_limits(settings, len(hosts)))
+        fetcher = Fetcher(fetch_limits(settings))  # article pages, from worker threads
         app.closers.append(fetcher.close)
+        poller = FeedPoller(fetch_limits(settings))  # feed polls: one loop, kept-alive per host
+        app.closers.append(poller.close)
         extractor = Extractor(
             timeout=settings.polling.extract_timeout, workers=settings.polling.extract_workers
         )
@@ -164,6 +164,7 @@ def build_app(
         app.deps = Deps(
             store=store,
             fetcher=Beating(fetcher, app.heartbeat.beat),
+            poller=Beating(poller, app.heartbeat.beat),
             extractor=extractor,
             clock=clock,
             backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),

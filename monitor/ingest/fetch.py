@@ -57,13 +57,13 @@ from monitor.ingest.netguard import (
     GuardedTransport,
     Resolver,
     check_url,
+    checked_host,
     classify_address,
     refusal_reason,
     system_resolve,
 )
 from monitor.ingest.outcomes import (
     LIBRARY_ERRORS,
-    display_url,
     map_error,
     not_modified_from,
     page_from,
@@ -229,12 +229,7 @@ class Fetcher:
             raise map_error(exc, url, self._limits.timeout) from exc
 
     def _checked_host(self, url: str, target: str) -> str:
-        reason = check_url(target, self._limits.allow_private_addresses)
-        if reason and target != url:
-            reason = f"redirected to {display_url(target)}: {reason}"
-        if reason:
-            raise BlockedAddressError(url, reason)
-        return httpx.URL(target).host
+        return checked_host(url, target, self._limits.allow_private_addresses)
 
     def _exchange(
         self,

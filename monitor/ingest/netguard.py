@@ -2,7 +2,8 @@
 machinery that enforces it (used by ``monitor.ingest.fetch.Fetcher``).
 
 - Pure policy: ``classify_address`` (why an address is not public), ``refusal_reason``
-  (the human message) and ``check_url`` (scheme and literal-IP check before connecting).
+  (the human message), ``check_url`` (scheme and literal-IP check before connecting) and
+  ``checked_host`` (the same for one hop of a fetch, as our errors; both fetchers use it).
 - ``GuardedBackend`` (httpcore network backend) resolves every host itself, refuses the
   connection with ``AddressRefused`` when ANY resolved address is loopback/private/
   link-local/multicast/reserved/unspecified (IPv4, IPv6, IPv4 embedded in IPv6) and
@@ -24,6 +25,9 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from monitor.core.errors import BlockedAddressError, TransportError
+from monitor.ingest.outcomes import display_url
 
 _ALLOW_HINT = "set polling.allow_private_addresses = true to allow"
 
@@ -106,6 +110,23 @@ def check_url(url: str, allow_private: bool) -> str | None:
     except ValueError:
         return None
     return refusal_reason(parsed.host, literal)
+
+
+def checked_host(url: str, target: str, allow_private: bool) -> str:
+    """The host of ``target`` (a hop of the fetch of ``url``) once ``check_url`` passes.
+
+    Raises ``BlockedAddressError`` (naming the redirect when ``target`` is not ``url``)
+    or ``TransportError`` for a URL that cannot be parsed."""
+    try:
+        reason = check_url(target, allow_private)
+        host = httpx.URL(target).host
+    except httpx.InvalidURL as exc:
+        raise TransportError(url, f"invalid URL: {exc}") from None
+    if reason and target != url:
+        reason = f"redirected to {display_url(target)}: {reason}"
+    if reason:
+        raise BlockedAddressError(url, reason)
+    return host
 
 
 # --------------------------------------------------------------------------- guarded connections
