@@ -214,7 +214,8 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
 
 
 CLAIM_PER_WORKER = 4  # feeds claimed per batch and unit of concurrency (replicas share)
-SCORE_LINGER = 0.5  # seconds a changed feed waits for others to be scored with it
+SCORE_LINGER = 1.0  # seconds a changed feed waits for others to be scored with it
+PREPARE_THREADS = 8  # changed feeds prepared at once (article fetches wait on the network)
 SCORE_BATCH = 64  # changed feeds scored in one model call at most
 
 
@@ -235,7 +236,7 @@ def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleRep
     source = feeds if feeds is not None else _claims(deps, started)
     filing = _Filing(deps)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, deps.concurrency),
+        with ThreadPoolExecutor(max_workers=max(1, min(deps.concurrency, PREPARE_THREADS)),
                                 thread_name_prefix="feed") as pool:  # fmt: skip
             jobs = []
             for feed, outcome, at in _answers(deps, _noted(source, order)):

@@ -16,6 +16,7 @@ machinery that enforces it (used by ``monitor.ingest.fetch.Fetcher``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import threading
@@ -112,6 +113,7 @@ def check_url(url: str, allow_private: bool) -> str | None:
     return refusal_reason(parsed.host, literal)
 
 
+@functools.lru_cache(maxsize=16384)  # pure; feeds are polled by the same URLs every cycle
 def checked_host(url: str, target: str, allow_private: bool) -> str:
     """The host of ``target`` (a hop of the fetch of ``url``) once ``check_url`` passes.
 

@@ -149,6 +149,29 @@ class _HostSlots:
                 del self._slots[host]
 
 
+class _Answers:
+    """Answers handed from the loop to the polling thread a loop turn's worth at a time:
+    one thread wake-up per batch instead of one per feed."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._ready: list[tuple[FeedHealth, Outcome]] = []  # touched on the loop only
+        self._handed: queue.SimpleQueue[list[tuple[FeedHealth, Outcome]]] = queue.SimpleQueue()
+
+    def put(self, answer: tuple[FeedHealth, Outcome]) -> None:
+        if not self._ready:
+            self._loop.call_soon(self._hand_over)  # after the other callbacks of this turn
+        self._ready.append(answer)
+
+    def _hand_over(self) -> None:
+        ready, self._ready = self._ready, []
+        self._handed.put(ready)
+
+    def take(self) -> list[tuple[FeedHealth, Outcome]]:
+        """The next batch of answers (waits for one)."""
+        return self._handed.get()
+
+
 class FeedPoller:
     """See the module docstring. ``resolver`` and ``route`` let tests give the guard a
     fake DNS and send its checked connections to a local server."""
@@ -218,7 +241,7 @@ class FeedPoller:
 
     def poll(self, feeds: Iterable[FeedHealth]) -> Iterator[tuple[FeedHealth, Outcome]]:
         """The conditional GET of every feed, concurrently; answers as they arrive."""
-        results: queue.SimpleQueue[tuple[FeedHealth, Outcome]] = queue.SimpleQueue()
+        answers = _Answers(self._loop)
         pending = iter(feeds)
         window = self._limits.concurrency * _WINDOW
         in_flight = 0
@@ -226,20 +249,21 @@ class FeedPoller:
             if in_flight <= window // 2:  # top up in batches: one loop wake-up each
                 batch = list(itertools.islice(pending, window - in_flight))
                 if batch:
-                    self._loop.call_soon_threadsafe(self._start, batch, results)
+                    self._loop.call_soon_threadsafe(self._start, batch, answers)
                     in_flight += len(batch)
             if not in_flight:
                 return
-            yield results.get()
-            in_flight -= 1
+            for answer in answers.take():
+                in_flight -= 1
+                yield answer
 
-    def _start(self, feeds: list[FeedHealth], results: queue.SimpleQueue[Any]) -> None:
+    def _start(self, feeds: list[FeedHealth], answers: _Answers) -> None:
         for feed in feeds:
-            task = self._loop.create_task(self._poll_one(feed, results))
+            task = self._loop.create_task(self._poll_one(feed, answers))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _poll_one(self, feed: FeedHealth, results: queue.SimpleQueue[Any]) -> None:
+    async def _poll_one(self, feed: FeedHealth, answers: _Answers) -> None:
         outcome: Outcome
         try:
             outcome = await self.fetch_async(feed.url, Validators(feed.etag, feed.last_modified))
@@ -247,7 +271,7 @@ class FeedPoller:
             outcome = exc
         except Exception as exc:  # a library surprise: this feed's error, not the cycle's
             outcome = TransportError(feed.url, f"fetch failed ({type(exc).__name__})")
-        results.put((feed, outcome))
+        answers.put((feed, outcome))
 
     # ------------------------------------------------------------------ one fetch
     async def fetch_async(
