@@ -2,7 +2,7 @@
 
     python bench/poll.py [--feeds 5000] [--hosts 50] [--new 200] [--latency-ms 100]
                          [--interval 60] [--rounds 3] [--concurrency 32]
-                         [--skip naive,reader]
+                         [--skip naive,reader,httpx] [--model PATH]
 
 The farm (bench/_farm.py, its own process) serves N feeds on H hosts 127.0.0.x, each
 response delayed by --latency-ms. Every contender runs in its own process tree; CPU
@@ -165,9 +165,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # --------------------------------------------------------------------------- the service
-def train_model(tmp: Path) -> Path:
-    """A trained model for every run (start-up is measured with a model present)."""
+def train_model(tmp: Path, given: str = "") -> Path:
+    """A trained model for every run (start-up is measured with a model present);
+    ``--model PATH`` reuses one trained before (training takes minutes)."""
     model = tmp / "model.skops"
+    if given:
+        shutil.copy(given, model)
+        return model
     config = tmp / "train.toml"
     config.write_text(f'[state]\npath = "{tmp / "train.sqlite3"}"\n')
     subprocess.run([sys.executable, "-m", "monitor", "train", "--config", str(config),
@@ -403,6 +407,7 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--model", default="", help="a trained model file to reuse")
     parser.add_argument("--skip", default="", help="comma list: service,once,naive,reader,httpx")
     args = parser.parse_args()
     args.skip = set(filter(None, args.skip.split(",")))
@@ -412,7 +417,7 @@ def main() -> None:
     farm = FarmProcess(args.feeds, args.hosts, args.latency_ms, args.old_items)
     results: list[Result] = []
     try:
-        train_model(tmp)
+        train_model(tmp, args.model)
         with FakeSlack() as slack:
             if "service" not in args.skip:
                 results += bench_service(args, farm, slack, tmp)

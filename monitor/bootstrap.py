@@ -224,8 +224,28 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
         app.metrics.observe_cycle,
         remember,
         one_at_a_time(app.store, "drain", app.drain),
-        one_at_a_time(app.store, "feed_health", watch),
+        at_most_every(FEED_HEALTH_EVERY, clock, one_at_a_time(app.store, "feed_health", watch)),
     ]
+
+
+FEED_HEALTH_EVERY = 60.0  # seconds: feeds fail or fall silent over hours, cycles come every few
+
+
+def at_most_every(
+    seconds: float, clock: Callable[[], datetime], func: Callable[[CycleReport], T]
+) -> Callable[[CycleReport], T | None]:
+    """An after-cycle hook run after a cycle only when ``seconds`` have passed since its
+    last run (the first cycle always runs it): the feed-health watch reads every feed."""
+    last: list[datetime] = []
+
+    def run(report: CycleReport) -> T | None:
+        now = clock()
+        if last and (now - last[0]).total_seconds() < seconds:
+            return None
+        last[:] = [now]
+        return func(report)
+
+    return run
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:

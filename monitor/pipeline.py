@@ -4,6 +4,9 @@
 GET) -> parse -> drop items already known (before any article is downloaded)
 -> fetch and extract each new article (falling back to the feed summary) ->
 score -> store items and alerts in one transaction -> record the feed's health.
+It is three steps, which ``run_cycle`` runs on different threads: the answer
+(``not_modified`` for a 304), ``prepare`` (parse to extracted articles) and ``finish``
+(score several feeds' articles in one model call, then file each feed on its own).
 A failing feed yields a ``FeedRun`` with status "error" and a backoff; it never
 stops the cycle. Only a ``StoreError`` (the database is unusable) propagates.
 """
