@@ -34,7 +34,7 @@ from monitor.delivery.notify import (
 )
 from monitor.ingest import schedule
 from monitor.ingest.extract import Extractor
-from monitor.ingest.fetch import Fetcher, FetchLimits
+from monitor.ingest.fetch import FetchLimits
 from monitor.ingest.poller import FeedPoller
 from monitor.ops.feedhealth import FeedHealthWatch, WatchPolicy
 from monitor.ops.health import Beating, HealthCheck, Heartbeat
@@ -151,9 +151,8 @@ def build_app(
         digest_mode = settings.notify.mode == "digest"
         app.drain = Drain(store, app.notifier, clock, hold_for_digest=digest_mode)
         sync_configured_feeds(store, settings, clock())
-        fetcher = Fetcher(fetch_limits(settings))  # article pages, from worker threads
-        app.closers.append(fetcher.close)
-        poller = FeedPoller(fetch_limits(settings))  # feed polls: one loop, kept-alive per host
+        # feed polls and article pages: one loop, one pool of kept-alive connections
+        poller = FeedPoller(fetch_limits(settings))
         app.closers.append(poller.close)
         extractor = Extractor(
             timeout=settings.polling.extract_timeout, workers=settings.polling.extract_workers
@@ -163,7 +162,7 @@ def build_app(
         app.closers.append(checks.close)
         app.deps = Deps(
             store=store,
-            fetcher=Beating(fetcher, app.heartbeat.beat),
+            fetcher=Beating(poller, app.heartbeat.beat),
             poller=Beating(poller, app.heartbeat.beat),
             extractor=extractor,
             clock=clock,

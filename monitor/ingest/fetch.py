@@ -1,5 +1,11 @@
 """HTTP stage: a URL (+ conditional-GET validators) -> ``FetchedPage | NotModified``.
 
+The service fetches through ``monitor.ingest.poller.FeedPoller`` (aiohttp, one asyncio
+loop), which keeps this contract; ``Fetcher`` here is the synchronous httpx
+implementation of the same ``FetcherPort``, and both run the same contract tests
+(tests/integration/test_fetch.py). The limits (``FetchLimits``), the Accept headers and
+``parse_retry_after`` are shared.
+
 Contract of ``Fetcher.fetch`` (synchronous, thread-safe, one shared connection pool):
 
 - Only ``http``/``https`` URLs. 2xx -> ``FetchedPage`` (body decompressed and capped);

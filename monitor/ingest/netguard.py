@@ -1,5 +1,6 @@
-"""Network guard of the HTTP stage: which addresses may be fetched, and the connection
-machinery that enforces it (used by ``monitor.ingest.fetch.Fetcher``).
+"""Network guard of the HTTP stage: which addresses may be fetched (the policy, used by
+both fetchers), and the httpcore connection machinery that enforces it for
+``monitor.ingest.fetch.Fetcher`` (``monitor.ingest.poller`` enforces it in its resolver).
 
 - Pure policy: ``classify_address`` (why an address is not public), ``refusal_reason``
   (the human message), ``check_url`` (scheme and literal-IP check before connecting) and

@@ -220,12 +220,20 @@ class FeedPoller:
         self.close()
 
     def close(self) -> None:
+        """Cancel the polls still in flight (a cycle that stopped early left them), close
+        the connections and stop the loop."""
         if self._loop.is_closed():
             return
-        self._run(self._session.close())
+        self._run(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+
+    async def _shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._session.close()
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if threading.current_thread() is self._thread:
