@@ -78,6 +78,7 @@ class Deps:
     backoff: schedule.Backoff
     scorer: ScorerPort | None = None
     poller: PollerPort | None = None  # concurrent feed polls; None: one by one on ``fetcher``
+    score_linger: float = 1.0  # seconds a changed feed waits for others to be scored with it
     ingest: Callable[[Sequence[Article | Scored], datetime], tuple[int, int]] | None = None
     concurrency: int = 8
     per_host: int = 2
@@ -217,7 +218,6 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
 
 
 CLAIM_PER_WORKER = 4  # feeds claimed per batch and unit of concurrency (replicas share)
-SCORE_LINGER = 1.0  # seconds a changed feed waits for others to be scored with it
 PREPARE_THREADS = 8  # changed feeds prepared at once (article fetches wait on the network)
 SCORE_BATCH = 64  # changed feeds scored in one model call at most
 
@@ -232,7 +232,7 @@ def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleRep
     ones are in flight; a plain fetcher polls one feed after another. 304s and failures
     are settled on this thread; each changed feed is prepared (parsed, articles fetched
     and extracted) on a worker thread, then scored with the other changed feeds ready
-    within ``SCORE_LINGER`` and filed by one filing thread."""
+    within ``deps.score_linger`` and filed by one filing thread."""
     started = deps.clock()
     order: list[FeedHealth] = []
     runs: dict[str, FeedRun] = {}
@@ -377,7 +377,7 @@ class _Filing:
         first = self._queue.get()
         if first is None:
             return [], True
-        batch, until = [first], time.monotonic() + SCORE_LINGER
+        batch, until = [first], time.monotonic() + self._deps.score_linger
         while len(batch) < SCORE_BATCH and (wait := until - time.monotonic()) > 0:
             try:
                 item = self._queue.get(timeout=wait)
