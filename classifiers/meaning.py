@@ -39,6 +39,9 @@ HAPPENED = frozenset({"done", "decided", "signed", "ordered"})
 TOKEN_PREFIX = "mx_"
 HEADLINE_CHARS = 300
 LEAD_TARGET_CHARS = 200
+LEAD_SENTENCES = 2  # sentences after the headline read by ``lead_ban``
+LEAD_BAN_CHARS = 600
+LEAD_TOKEN = TOKEN_PREFIX + "lead_ban"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(A-Z0-9])")
 # "U.S. President", "Gov. Abbott": a full stop after these does not end a sentence.
@@ -71,7 +74,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("overturned", r"\b(?:overturn\w*|unlawful|illegal ban|violat\w*|"
          r"strikes? down|struck down|quash\w*|annul\w*|"
          r"invalidat\w*|unconstitutional|rules? against|(?:halt|block|suspend|freez|paus|"
-         r"stay)\w* (?:\S+ ){0,5}(?:ban|order|law|rule|department|government|administration|"
+         r"stay)\w* (?:\S+ ){0,7}(?:ban|order|law|rule|department|government|administration|"
          r"decision|ministry|enforcement)\b)"),
         ("denied", r"\b(?:den(?:y|ies|ied)|has not|hasn'?t|did not|didn'?t|"
          r"declin\w+|rules? out|ruled out|no plans?|"
@@ -97,7 +100,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"bill|seeks?|sought|calls? for|call\w* to|urg\w*|"
          r"push\w*|draft\w*|introduc\w*|petition\w*|wants? to|demand\w*|motion|"
          r"lawmakers? (?:aim|move))\b"),
-        ("planned", r"\b(?:plans?|planned|planning|intends?|aims? to|prepar\w* to|"
+        ("planned", r"\b(?:plans?|planned|planning|intends?|intentions?|aims? to|prepar\w* to|"
          r"looks? to|about to|soon)\b"),
         ("ordered", r"\b(?:order\w*|direct(?:s|ed)|instruct\w*|tells? \S+ (?:\S+ )?to|"
          r"mandat\w*|injunction)\b"),
@@ -170,7 +173,37 @@ _TARGET_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _SUBORDINATE = re.compile(
     r"\b(?:after|as|despite|while|amid|following|since|when|because|who|which|that|if|"
     r"though|although|before|until|unless|whether|over|against|protests?|"
-    r"protesters|spread of|wave of|what|how|why)\b|[\"“;]"
+    r"protesters|spread of|wave of|what|how|why|due to|citing|saying|in (?:an )?effort|"
+    r"in order|for \w+ing|at the (?:request|behest)|in retaliation|in response)\b|[\"“;]"
+)
+# "announces that it will ban", "it is reported that ...": a reported clause is the news,
+# not a subordinate one.
+_COMPLEMENT = re.compile(
+    r"\b((?:announc|say|said|confirm|report|claim|declar|decid|state|rule|rules|ruled)\w*) that\b"
+)
+# A headline opening with a phrase ("In retaliation for blocking accounts, the government
+# blocks all social media"): the ban verb of the phrase is not the headline's.
+_FRONTED = re.compile(
+    r"^(?:in|after|following|amid|despite|as|with|citing|over|for|since|to|before|while)\b"
+)
+_DECLARED = re.compile(
+    r"\b(?:declar\w*|rul(?:es?|ed|ing)|deem\w*|designat\w*|labels?|labell?ed|brands?|"
+    r"branded|makes?|made|becomes?|became)\b(?!.*\balleged\b)"
+)
+_AND_THEN = re.compile(r",? and\s*$")
+_SECOND_VERB = re.compile(
+    r"\b(?:and|but) (?:then |also |later )?(?:threatens|warns|says|plans|vows|considers|"
+    r"mulls|calls|asks|urges|proposes|seeks|fines|promises|pledges|hints|adds|announces|"
+    r"accuses|summons|demands|lifts|restores)\b"
+)
+# "restricts access to several websites, including Instagram": the list names apps.
+_INCLUDING_APP = re.compile(r"^,? (?:including|such as|like|among them) (?:\S+ ){0,3}" + APP_MARK)
+# The object noun phrase ends at a preposition; "the use of", "access to" open it.
+_OBJECT_OPENER = re.compile(
+    r"^\s*(?:(?:the|its|all) )?(?:use|access|operations?|services?|sale|downloads?) (?:of|to) "
+)
+_OBJECT_END = re.compile(
+    r"\b(?:on|in|from|for|at|over|after|amid|to|of|by|across|with|that|which|who)\b|[,;:]"
 )
 _MINORS = re.compile(
     r"\b(?:under[- ](?:the age of )?1\d|minors|children|kids|teens|teenagers|under-1\d\w*|"
@@ -239,8 +272,14 @@ def analyse_marked(headline: str, lead: str = "", *, verbless: bool = True) -> M
     headline without a ban verb (most news) is ``Meaning()`` at once, the fast path the
     model's features take (a few microseconds per item).
     """
-    low = headline.lower().strip()
-    verb_match = _VERB.search(low)
+    low = _COMPLEMENT.sub(r"\1", headline.lower().strip())
+    verb_match = _first_verb(low)
+    clause_start = 0
+    if verb_match is not None and _FRONTED.match(low):
+        comma = low.find(",", verb_match.end())
+        later = _first_verb(low, comma + 1) if comma >= 0 else None
+        if later is not None:
+            verb_match, clause_start = later, comma + 1
     has_verb = verb_match is not None
     if verb_match is None:
         if not verbless:
@@ -254,19 +293,21 @@ def analyse_marked(headline: str, lead: str = "", *, verbless: bool = True) -> M
     subject = before
     if verb_match.group() in ("ban", "block", "suspension"):  # a noun: "a TikTok ban"
         subject = _TRAILING_APP.sub("", before)
+    if _AND_THEN.search(subject):  # "Uganda arrests X as he speaks, and shuts down ...": the
+        subject = _SUBORDINATE.split(subject, maxsplit=1)[0]  # sentence's own subject acts
     actor, words = _actor(subject)
     if actor != "court" and _COURT_WORD.search(_OBJECT_FOLLOWS.split(subject, maxsplit=1)[0]):
         actor, words = "court", _clean(_COURT_WORD.search(subject).group())  # type: ignore[union-attr]
     if has_verb and _is_passive(verb_match.group(), before, after, actor):
         actor, words = _passive_actor(after)
-    target = _target(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"
+    target = _object(after[:120]) if not verb_match.group().endswith(APP_MARK) else "app"
     if target == "unknown":
         target = _target(before)  # "TikTok banned in Nepal": the object came first
     if target == "unknown" and lead:  # a named app in the lead is the likeliest object
         start_of_lead = lead[:LEAD_TARGET_CHARS]
         target = "app" if APP_MARK in start_of_lead else _target(start_of_lead.lower())
         apps = apps or _apps(start_of_lead)
-    clause = low[:end] + _until_subordinate(after) if has_verb else low
+    clause = low[clause_start:end] + _until_subordinate(after) if has_verb else low
     modality = _modality(clause, has_verb=has_verb)
     if has_verb and modality == "done" and _INFINITIVE.search(before):
         modality = "decided"  # "Albania to switch off TikTok": a headline's future
@@ -285,6 +326,30 @@ def analyse_marked(headline: str, lead: str = "", *, verbless: bool = True) -> M
         apps=apps,
         minors=_MINORS.search(low) is not None,
     )
+
+
+def lead_ban(lead: str) -> Meaning | None:
+    """The first of the lead's next ``LEAD_SENTENCES`` sentences (marked text) whose main
+    clause reports an authority acting on an app, and it happened; None if none does.
+
+    Summaries often put the act in a second sentence ("The court upholds a ruling on a
+    film. The court orders authorities to block YouTube.") or behind an opening phrase.
+    """
+    rest = lead[:LEAD_BAN_CHARS]
+    for _ in range(LEAD_SENTENCES):
+        if not rest:
+            break
+        end = first_sentence_end(rest, len(rest))
+        sentence, rest = (rest[: end[0]], rest[end[1] :]) if end else (rest, "")
+        meaning = analyse_marked(sentence, verbless=False)
+        if is_ban_clause(meaning):
+            return meaning
+    return None
+
+
+def is_ban_clause(meaning: Meaning) -> bool:
+    """An authority acts on an app, it happened, and it is the main clause."""
+    return meaning.main_clause and meaning.modality in HAPPENED and meaning.authority_acts_on_app
 
 
 def meaning_tokens(meaning: Meaning) -> str:
@@ -339,9 +404,26 @@ _MODALITY_PLAIN = {
 }  # fmt: skip
 
 
+def _first_verb(low: str, start: int = 0) -> re.Match[str] | None:
+    """The first ban verb from ``start``; "illegal"/"extremist" only after a declaring verb
+    ("court rules X illegal", "Russia declares Meta extremist"), which is returned as the
+    act; never "alleged illegal activity"."""
+    for match in _VERB.finditer(low, start):
+        if match.group() not in ("illegal", "extremist"):
+            return match
+        declared = [*_DECLARED.finditer(low, max(0, match.start() - 60), match.start())]
+        if declared:  # the declaring verb is the act: "declares | Meta an extremist group"
+            return declared[-1]
+    return None
+
+
 def _until_subordinate(after: str) -> str:
+    """The rest of the verb's own clause: up to a subordinate word or a second verb joined
+    by "and"/"but" ("blocks Bigo Live and threatens TikTok": the block happened)."""
     match = _SUBORDINATE.search(after)
-    return after[: match.start()] if match else after
+    after = after[: match.start()] if match else after
+    second = _SECOND_VERB.search(after)
+    return after[: second.start()] if second else after
 
 
 def _modality(low: str, *, has_verb: bool) -> str:
@@ -383,16 +465,35 @@ def _is_passive(verb: str, before: str, after: str, actor: str) -> bool:
     """ "TikTok banned in Nepal", "X is blocked": a participle with no authority before it."""
     if actor in AUTHORITIES or not verb.endswith(("ed", "en", "down", "off")):
         return False
+    if verb.split()[0].endswith("s"):  # "Wikipedia shuts down in protest": active
+        return False
     return actor == "unknown" or bool(_PASSIVE_AFTER.match(after))
 
 
 def _passive_actor(after: str) -> tuple[str, str]:
-    by = _PASSIVE_BY.search(after)
+    by = _PASSIVE_BY.search(_until_subordinate(after))  # not "in protest at a law passed by"
     if by:
         kind, words = _actor(by.group(1))
         if kind != "unknown":
             return kind, words
     return "unknown", ""
+
+
+def _object(after: str) -> str:
+    """The kind of the object right after the verb: the head (last) noun of its noun phrase
+    ("video-sharing app TikTok" is an app, "Telegram channels" content), else the first
+    target word further on."""
+    phrase = _OBJECT_OPENER.sub("", after)
+    end = _OBJECT_END.search(phrase)
+    if end and _INCLUDING_APP.search(phrase[end.start() :]):
+        return "app"
+    phrase = phrase[: end.start()] if end else phrase
+    best: tuple[int, str] | None = None
+    for name, pattern in _TARGET_WORDS:
+        for match in pattern.finditer(phrase):
+            if best is None or match.end() > best[0]:
+                best = (match.end(), name)
+    return best[1] if best else _target(after)
 
 
 def _target(after: str) -> str:

@@ -21,7 +21,14 @@ from __future__ import annotations
 
 import re
 
-from classifiers.meaning import analyse_marked, first_sentence_end, meaning_tokens
+from classifiers.meaning import (
+    LEAD_TOKEN,
+    analyse_marked,
+    first_sentence_end,
+    is_ban_clause,
+    lead_ban,
+    meaning_tokens,
+)
 from classifiers.vocab import mark_entities
 
 TITLE_REPEAT = 2
@@ -49,7 +56,10 @@ def document_text(title: str, text: str) -> str:
     marked_headline, _, rest = marked.partition("\n")
     lead = rest.partition("\n")[2] if TITLE_REPEAT > 1 else rest  # after the repeated title
     meaning = analyse_marked(marked_headline, lead, verbless=False)
-    return marked + "\n" + meaning_tokens(meaning)
+    tokens = meaning_tokens(meaning)
+    if not is_ban_clause(meaning) and lead_ban(lead) is not None:
+        tokens += " " + LEAD_TOKEN
+    return marked + "\n" + tokens
 
 
 def _squash(value: str) -> str:

@@ -189,9 +189,9 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
               f"(threshold {artifact.metadata.threshold:.3f})")  # fmt: skip
         return 0
     from training.background import training_examples
-    from training.train import train_model
+    from training.train import shipped_floor, train_model
 
-    artifact = train_model(training_examples())
+    artifact = train_model(training_examples(), fallback_floor=shipped_floor())
     path = save_versioned(artifact, models_dir(settings))
     _with_store(
         settings,

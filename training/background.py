@@ -6,6 +6,8 @@ into it) holds
 - ``items.jsonl``: ~92k one-sentence news bullets, weakly labelled ``other``: trained
   on as ``Example``s with weight ``BACKGROUND_WEIGHT`` (lower than a hand label), a
   fixed random sample of ``BACKGROUND_SAMPLE`` of them so training stays within minutes;
+  the rest (``held_out_texts``) is scored by the fitted model to place the threshold
+  above all but 1 in 20,000 of them;
 - ``hits.jsonl``: 703 hand-labelled keyword hits (ban / borderline / other) from the
   same source: trained on like our own labelled data (weight 1, borderline excluded).
 
@@ -65,6 +67,17 @@ def load_shared_examples(
         items = random.Random(seed).sample(items, sample)
     rows = [{**row, "label": "other"} for row in items]
     return hits + [_example(row, "bg-", BACKGROUND_NOTE, BACKGROUND_WEIGHT) for row in rows]
+
+
+def held_out_texts(training_ids: set[str], folder: Path | None = None) -> list[str]:
+    """The background items not trained on (ids not in ``training_ids``, which carry the
+    ``bg-`` prefix): an out-of-sample estimate of the ordinary false-alert rate of a model
+    fitted on the sample (``training.train.heldout_floor``). [] when the folder is absent."""
+    folder = background_dir() if folder is None else folder
+    if folder is None:
+        return []
+    rows = _rows(folder / "items.jsonl")
+    return [str(row["text"]) for row in rows if "bg-" + str(row["id"]) not in training_ids]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -30,7 +30,7 @@ from training.evaluate import (
     worst_errors,
 )
 from training.gate import check_corpus_hash, corpus_path, gate_failures, load_gate
-from training.train import CVResult, cross_validate, train_model
+from training.train import CVResult, cross_validate, shipped_floor, train_model
 
 _COLUMNS = ("precision", "recall", "f1", "pr_auc", "ordinary_fp_rate", "threshold")
 
@@ -50,7 +50,9 @@ def train_command(
     """
     examples = with_extra(training_examples(data_dir) if shared else load_examples(data_dir),
                           extra_examples)  # fmt: skip
-    artifact = train_model(examples, seed=seed)
+    artifact = train_model(
+        examples, seed=seed, fallback_floor=shipped_floor() if data_dir is None else None
+    )
     artifact.save(Path(output))
     return artifact
 
@@ -76,7 +78,12 @@ def eval_command(
         artifact = (
             ModelArtifact.load(model_path)
             if model_path
-            else train_model(examples, kind=DEFAULT_KIND, cv=default_cv)
+            else train_model(
+                examples,
+                kind=DEFAULT_KIND,
+                cv=default_cv,
+                fallback_floor=shipped_floor() if data_dir is None else None,
+            )
         )
         failures += _eval_corpus(out, artifact, corpus)
         if changed := check_corpus_hash(gate, corpus):

@@ -130,8 +130,21 @@ def compute_metrics(
     )
 
 
+def background_floor(scores: np.ndarray, rate: float = MAX_BACKGROUND_FP_RATE) -> float:
+    """The lowest score a threshold must exceed so that at most ``rate`` of these
+    background ``scores`` reach it: the (k+1)-th highest, k = int(rate * n); 0.0 if none."""
+    if len(scores) == 0:
+        return 0.0
+    k = int(rate * len(scores))
+    ranked = np.sort(np.asarray(scores, dtype=float))[::-1]
+    return float(ranked[k]) if k < len(ranked) else 0.0
+
+
 def choose_threshold(
-    is_ban: np.ndarray, scores: np.ndarray, background: np.ndarray | None = None
+    is_ban: np.ndarray,
+    scores: np.ndarray,
+    background: np.ndarray | None = None,
+    floor: float | None = None,
 ) -> float:
     """The threshold with the best F1 among those with precision >= MIN_PRECISION and, when
     ``background`` rows are given, at most ``MAX_BACKGROUND_FP_RATE`` of them above it.
@@ -143,7 +156,8 @@ def choose_threshold(
     threshold meets both, the best F1 among those that meet the background rate (else
     the best F1 overall). Cuts fall only between distinct scores, halfway between the lowest
     accepted score and the next lower one, so a score equal to a training item's is not
-    on the edge.
+    on the edge. ``floor`` (``background_floor`` of held-out background scores): only
+    thresholds above it, so the held-out false-alert rate holds too.
     """
     background = np.zeros(len(scores), dtype=bool) if background is None else background
     order = np.argsort(-scores, kind="stable")
@@ -157,11 +171,15 @@ def choose_threshold(
     f1 = 2 * tp / (taken + max(1, int(labels.sum())))
     distinct = np.r_[ranked[1:] != ranked[:-1], True]  # cut only between distinct scores
     bg_ok = bg_fp <= int(MAX_BACKGROUND_FP_RATE * is_bg.sum())
+    if floor is not None:
+        bg_ok &= ranked > floor
     ok = np.flatnonzero(distinct & (precision >= MIN_PRECISION) & bg_ok)
     capped = np.flatnonzero(distinct & bg_ok)
     candidates = ok if ok.size else capped if capped.size else np.flatnonzero(distinct)
     cut = int(candidates[np.argmax(f1[candidates])])  # first best: the higher threshold
     below = ranked[cut + 1] if cut + 1 < len(ranked) else 0.0
+    if floor is not None and ranked[cut] > floor:
+        below = max(below, floor)  # halfway to the floor at most: stay above it
     return float((ranked[cut] + below) / 2)
 
 

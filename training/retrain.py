@@ -47,7 +47,7 @@ from training.evaluate import (
     split_masks,
 )
 from training.gate import Gate, corpus_path, load_gate
-from training.train import MIN_PER_CLASS, cv_metrics
+from training.train import MIN_PER_CLASS, cv_metrics, final_metrics, shipped_floor
 
 _TRAINING_LABEL = {"ban": "ban", "not_ban": "other"}
 
@@ -120,7 +120,12 @@ def recall(artifact: ModelArtifact, bans: Sequence[Example]) -> float:
 
 
 def fit_candidate(
-    examples: Sequence[Example], *, folds: int, seed: int, now: Callable[[], datetime]
+    examples: Sequence[Example],
+    *,
+    folds: int,
+    seed: int,
+    now: Callable[[], datetime],
+    fallback_floor: float | None = None,
 ) -> ModelArtifact:
     """``train.train_model`` with the number of CV folds as a parameter."""
     usable = trainable(examples)
@@ -130,12 +135,15 @@ def fit_candidate(
             f"too few examples to train: {bans} ban and {len(usable) - bans} other"
         )
     scores = cross_val_scores(usable, seed=seed, folds=folds)
-    cv = cv_metrics(usable, scores)
+    pipeline = _fit(usable, seed)
+    metrics = final_metrics(
+        pipeline, usable, scores, cv_metrics(usable, scores), fallback_floor=fallback_floor
+    )
     return ModelArtifact.from_pipeline(
-        _fit(usable, seed),
-        threshold=cv.threshold,
+        pipeline,
+        threshold=metrics["cv_threshold"],
         data_sha256=data_sha256(usable),
-        metrics={f"cv_{k}": v for k, v in cv.as_dict().items()},
+        metrics=metrics,
         kind="default",
         n_examples=len(usable),
         trained_at=now(),
@@ -236,7 +244,7 @@ def build_candidate(
     try:
         artifact = fit_candidate(
             apply_extra(shipped + background, extra), folds=options.folds, seed=options.seed,
-            now=now,
+            now=now, fallback_floor=shipped_floor() if options.data_dir is None else None,
         )  # fmt: skip
     except TrainingDataError as exc:
         return Candidate(None, Verdict(False, (f"training failed: {exc}",)))

@@ -112,12 +112,15 @@ class ParsedFeed:
     warning: str | None = None
 
 
+# "trafilatura": text from the page (trafilatura's, or readability-lxml's when trafilatura
+# found little: monitor.ingest.readable); "summary": the feed summary instead.
 ExtractionMethod = Literal["trafilatura", "summary"]
 
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """What trafilatura found on a page. ``date`` is the page's date (midnight UTC)."""
+    """What the extraction worker found on a page (trafilatura, with readability-lxml's text
+    when trafilatura found little). ``date`` is the page's date (midnight UTC)."""
 
     title: str
     text: str

@@ -6,6 +6,10 @@ timeout)`` hands one page over and returns the task's ``RawResult``, or raises
 crashed", "worker did not start", or the task's own error message). A worker that died
 or was killed is replaced on the next ``run``. Only HTML is ever handed over.
 
+The default task, ``run_extraction``, is trafilatura, plus readability-lxml
+(``monitor.ingest.readable``) when trafilatura's text is under 500 characters: the
+longer plausible text wins. Both run here, under the same deadline.
+
 Workers are fresh interpreters started with ``subprocess`` (fork+exec) running
 ``worker_entry``, talking over two pipes (``multiprocessing.connection.Connection``):
 the parent sends its ``sys.path`` and the pickled task, the worker answers
@@ -33,6 +37,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from monitor.core.errors import ExtractError
+from monitor.ingest import readable
 
 # What a worker sends back: (title, text, date "YYYY-MM-DD" or None, sitename, language),
 # or None when trafilatura found nothing. Plain values, cheap to pickle.
@@ -43,8 +48,25 @@ _RESET_CACHES_EVERY = 100
 _WORKER_CODE = "from monitor.ingest.workers import worker_entry; worker_entry()"
 
 
+def run_extraction(html: str, url: str) -> RawResult:
+    """The default worker task: trafilatura, and when its text is under
+    ``readable.TRY_BELOW`` characters, readability-lxml's plausible text if longer.
+    Runs inside a worker process only."""
+    result = run_trafilatura(html, url)
+    text = result[1] if result is not None else ""
+    if len(text.strip()) >= readable.TRY_BELOW:
+        return result
+    rescued = readable.better(text, readable.second_opinion(html))
+    if rescued == text:
+        return result
+    if result is None:
+        return ("", rescued, None, "", None)
+    return (result[0], rescued, *result[2:])
+
+
 def run_trafilatura(html: str, url: str) -> RawResult:
-    """The default worker task. Runs inside a worker process only.
+    """trafilatura alone (the first step of ``run_extraction``). Runs inside a worker
+    process only.
 
     The page's date is read from its markup (meta tags, ``<time>``) only: htmldate's
     extensive search, a regex pass over the whole page text, cost ~30 ms of the ~50 ms

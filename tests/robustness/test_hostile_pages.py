@@ -16,7 +16,7 @@ import pytest
 from monitor.core.records import FeedRun
 from tests.robustness.conftest import HTML, RSS, Rig, make_rig
 from tests.support.httpserver import LocalServer, Route
-from tests.support.pages import FILLER, article, rss
+from tests.support.pages import FILLER, article, aside_story, rss
 
 MB = 1024 * 1024
 RUSSIAN = [
@@ -61,6 +61,9 @@ NAV_ONLY = (
     + b"</nav></body></html>"
 )
 HUGE_TEXT = article("Huge but legal page", FILLER * 2000)  # ~1.7 MB of text, under the cap
+# trafilatura drops the <aside> story card; the readability-lxml second opinion finds it.
+ASIDE_STORY = aside_story("Budget agreed", FILLER * 2)
+DEEP = b"<html><body>" + b"<div>" * 200_000 + b"deep" + b"</div>" * 200_000 + b"</body></html>"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ PAGES = [
     Page("404", Route(404, body=b"gone"), "summary", "HTTP 404"),
     Page("empty", Route(body=b"", headers=HTML), "summary"),
     Page("script-only", Route(body=SCRIPT_ONLY, headers=HTML), "summary"),
+    Page("aside-story", Route(body=ASIDE_STORY, headers=HTML), "trafilatura",
+         contains="Local traders welcomed"),
+    Page("deeply-nested", Route(body=DEEP, headers=HTML), "summary"),
     Page("russian-1251", Route(body=non_english("ru", "Блокировка мессенджера", RUSSIAN,
                                                 "windows-1251"),
                                headers={"Content-Type": "text/html; charset=windows-1251"}),

@@ -44,3 +44,39 @@ FILLER = [
     "Local traders welcomed the proposals but warned that rising costs could make some "
     "of the planned projects harder to deliver on time and within the agreed budget.",
 ]
+
+
+MENU = ("World", "Technology", "Business", "Science", "Sport", "Culture", "Opinion")
+
+
+def aside_story(title: str, paragraphs: list[str]) -> bytes:
+    """A magazine template that puts the whole story in an HTML5 ``<aside>`` card (a
+    misuse seen in the wild): trafilatura drops asides as boilerplate and finds nothing;
+    readability scores the paragraphs wherever they are. Navigation, a cookie notice,
+    related links and a footer of links surround it."""
+    nav = "".join(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in MENU)
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    related = "".join(f'<li><a href="/r/{n}">Related story number {n}</a></li>' for n in range(6))
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)} | The Weekly Ledger</title></head><body>"
+        "<div class='cookie-notice'>We use cookies. <a href='/privacy'>Learn more</a></div>"
+        f"<header><a href='/'>The Weekly Ledger</a><nav><ul>{nav}</ul></nav></header>"
+        f"<div class='layout'><aside class='story-card'><h1>{escape(title)}</h1>"
+        f"<p class='byline'>By Ada Byron, 4 March 2025</p>{body}</aside>"
+        f"<div class='rail'><h3>Most read</h3><ul>{related}</ul></div></div>"
+        f"<footer><ul>{nav}</ul><p>&copy; 2025 The Weekly Ledger</p></footer>"
+        "</body></html>"
+    ).encode()
+
+
+def menu_page(sections: int = 120) -> bytes:
+    """A section index: nothing but headline links in lists (no article on it)."""
+    headlines = (
+        f"Headline of story {n} in the {MENU[n % len(MENU)]} section" for n in range(sections)
+    )
+    items = "".join(f'<li><a href="/s/{n}">{h}</a></li>' for n, h in enumerate(headlines))
+    return (
+        "<!DOCTYPE html><html><head><title>Index</title></head><body>"
+        f"<div class='content'><ul>{items}</ul></div></body></html>"
+    ).encode()

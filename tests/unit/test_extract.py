@@ -27,8 +27,10 @@ from monitor.ingest.extract import (
     RawResult,
     build_article,
     decode_html,
+    link_share,
     run_trafilatura,
 )
+from tests.support.pages import aside_story
 
 HANG_MARKER = "<!--test-hang-->"
 
@@ -264,6 +266,16 @@ def test_closed_extractor_refuses_work_and_its_workers_are_gone() -> None:
         ex.extract("<p>x</p>", "https://a.example/")
 
 
+def test_the_default_task_rescues_a_story_trafilatura_drops(extractor: Extractor) -> None:
+    """trafilatura finds nothing in a story card marked up as <aside>; the worker asks
+    readability-lxml, whose text is plausible (test_readable.py covers the refusals)."""
+    page = aside_story("Regulator orders Telegram block", ARTICLE_PARAGRAPHS).decode()
+    assert run_trafilatura(page, "https://ledger.example/a") is None
+    result = extractor.extract(page, "https://ledger.example/a")
+    assert all(p in result.text for p in ARTICLE_PARAGRAPHS)
+    assert "Most read" not in result.text and "cookies" not in result.text
+
+
 def test_worker_start_up_is_cheap() -> None:
     started = time.monotonic()
     with Extractor(workers=1) as ex:
@@ -367,8 +379,6 @@ def test_undeclared_valid_utf8_is_utf8_even_after_an_ascii_only_sample() -> None
 
 
 def test_link_share_tells_a_menu_from_an_article_with_links() -> None:
-    from monitor.ingest.extract import link_share
-
     menu = "".join(f"<a href='/s{n}'>Section {n}</a>" for n in range(50))
     assert link_share(menu, "".join(f"Section {n}" for n in range(50))) == 1.0
     article = (
@@ -381,3 +391,17 @@ def test_link_share_tells_a_menu_from_an_article_with_links() -> None:
     )
     assert link_share(article, text) < 0.2
     assert link_share(menu, "") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("html", "share"),
+    [
+        ("<A HREF='/x'>Home page</A><p>Home page</p>", 1.0),  # upper-case tags
+        ("<a href='/x'>Home <b>page</b></a>", 1.0),  # markup inside the link
+        ("<a href='/x'>Home <a href='/y'>page</a> tail</a>", 1.0),  # an <a> inside a link
+        ("<p>Home page</p><a href='/x'>Home page", 0.0),  # never closed: not link text
+        ("<a href='/x'>Home</a> page", 0.5),
+    ],
+)
+def test_link_share_pairs_each_link_with_the_next_closing_tag(html: str, share: float) -> None:
+    assert link_share(html, "Home page") == pytest.approx(share)

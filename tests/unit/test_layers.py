@@ -42,6 +42,8 @@ ROOT_PACKAGE = "monitor"  # modules directly in monitor/ (and monitor/__init__) 
 HOMES = {
     "feedparser": {"monitor/ingest/feeds.py"},
     "trafilatura": {"monitor/ingest/workers.py"},
+    "readability": {"monitor/ingest/readable.py"},
+    "lxml": {"monitor/ingest/readable.py"},
     "httpx": {
         "monitor/ingest/fetch.py",
         "monitor/ingest/netguard.py",
