@@ -26,9 +26,10 @@ Each fetch keeps the contract of ``monitor.ingest.fetch.Fetcher.fetch``:
   (``netguard.checked_host``), and legacy numeric spellings (``127.1``,
   ``2130706433``), which aiohttp refuses to connect to anyway, are resolved and
   reported like names. Resolved answers are cached 10 s (only checked answers are).
-- Concurrency: at most ``concurrency`` fetches in flight and ``per_host`` per host;
-  idle connections stay open 30 s, so a host polled again reuses its connection
-  (a new connection passes the guard).
+- Concurrency: at most ``concurrency`` feed polls in flight, and as many page fetches
+  (``fetch``: a changed feed's articles never wait behind the polls of the cycle), and
+  ``per_host`` of both together per host; idle connections stay open 30 s, so a host
+  polled again reuses its connection (a new connection passes the guard).
 
 Why one loop rather than threads: a conditional GET on aiohttp costs a fraction of
 what a synchronous httpx request on a thread does (bench/poll.py: the HTTP floors), and
@@ -193,7 +194,8 @@ class FeedPoller:
         self._thread.start()
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession = self._run(self._open())
-        self._all = asyncio.Semaphore(limits.concurrency)
+        self._polls = asyncio.Semaphore(limits.concurrency)
+        self._pages = asyncio.Semaphore(limits.concurrency)  # never queued behind feed polls
         self._hosts = _HostSlots(limits.per_host)
 
     async def _open(self) -> aiohttp.ClientSession:
@@ -245,7 +247,7 @@ class FeedPoller:
         self, url: str, validators: Validators | None = None, *, accept: str = FEED_ACCEPT
     ) -> FetchedPage | NotModified:
         """One GET (``FetcherPort``); raises ``FetchError`` subclasses."""
-        return self._run(self.fetch_async(url, validators, accept))
+        return self._run(self.fetch_async(url, validators, accept, slots=self._pages))
 
     def poll(self, feeds: Iterable[FeedHealth]) -> Iterator[tuple[FeedHealth, Outcome]]:
         """The conditional GET of every feed, concurrently; answers as they arrive."""
@@ -274,7 +276,8 @@ class FeedPoller:
     async def _poll_one(self, feed: FeedHealth, answers: _Answers) -> None:
         outcome: Outcome
         try:
-            outcome = await self.fetch_async(feed.url, Validators(feed.etag, feed.last_modified))
+            validators = Validators(feed.etag, feed.last_modified)
+            outcome = await self.fetch_async(feed.url, validators, slots=self._polls)
         except FetchError as exc:
             outcome = exc
         except Exception as exc:  # a library surprise: this feed's error, not the cycle's
@@ -283,13 +286,19 @@ class FeedPoller:
 
     # ------------------------------------------------------------------ one fetch
     async def fetch_async(
-        self, url: str, validators: Validators | None = None, accept: str = FEED_ACCEPT
+        self,
+        url: str,
+        validators: Validators | None = None,
+        accept: str = FEED_ACCEPT,
+        *,
+        slots: asyncio.Semaphore | None = None,
     ) -> FetchedPage | NotModified:
-        """One GET on this poller's loop; see the module docstring."""
+        """One GET on this poller's loop, within ``slots`` (the page fetches' by default);
+        see the module docstring."""
         limit = self._limits.timeout
         try:
             host = checked_host(url, url, self._limits.allow_private_addresses)
-            async with self._hosts.slot(host), self._all, asyncio.timeout(limit):
+            async with self._hosts.slot(host), slots or self._pages, asyncio.timeout(limit):
                 return await self._exchange(url, validators, accept)
         except FetchError:
             raise

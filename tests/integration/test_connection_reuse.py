@@ -4,7 +4,9 @@ every answer (errors included) handed back rather than raised."""
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,3 +103,20 @@ def test_poll_answers_errors_and_refuses_private_addresses() -> None:
             allowed = dict((f.url, outcome) for f, outcome in poller.poll(feeds))
         assert isinstance(allowed[feeds[0].url], FetchedPage)
         assert isinstance(allowed[feeds[2].url], FetchError)  # the scheme stays refused
+
+
+def test_page_fetches_do_not_wait_behind_feed_polls() -> None:
+    with LocalServer() as server:
+        server.set("/slow.xml", Route(body=b"<rss/>", delay=1.0))
+        server.set("/page", Route(body=b"<html></html>"))
+        limits = FetchLimits(allow_private_addresses=True, concurrency=1, per_host=2)
+        with FeedPoller(limits) as poller:
+            polls = poller.poll([FeedHealth(server.url_for("/slow.xml"))])
+            with ThreadPoolExecutor(1) as pool:
+                polled = pool.submit(list, polls)
+                while not server.requests_for("/slow.xml"):  # the poll is in flight
+                    time.sleep(0.01)
+                page = poller.fetch(server.url_for("/page"))
+                assert isinstance(page, FetchedPage)
+                assert isinstance(polled.result()[0][1], FetchedPage)
+        assert server.in_flight_peak == 2  # the page was fetched while the poll was in flight
