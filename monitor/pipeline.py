@@ -243,12 +243,12 @@ def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleRep
                                 thread_name_prefix="feed") as pool:  # fmt: skip
             jobs = []
             for feed, outcome, at in _answers(deps, _noted(source, order)):
-                if deps.stop.is_set():
-                    break
-                if isinstance(outcome, FetchedPage):
+                if isinstance(outcome, FetchedPage):  # abandoned by prepare when stopping
                     jobs.append(pool.submit(_prepare_and_file, feed, outcome, deps, at, filing))
-                else:
+                else:  # an answer that arrived is kept: a 304 or a failure costs nothing
                     runs[feed.url] = _logged(_settled(feed, outcome, deps, at))
+                if deps.stop.is_set():  # no more feeds; those in flight are skipped
+                    break
         for job in jobs:
             job.result()  # a StoreError stops the cycle
     finally:
