@@ -7,19 +7,20 @@ which our ~460 ordinary rows cannot hold to 1 false alert in 20,000 (it picked 0
 ordinary false alerts per 20,000 on the dev corpus). Here, where ../shared is present,
 that same model (same data, seed and code, so the same scores) scores all ~92k
 background items, none of them trained on, and their ``background_floor`` is written as
-one number with the data's sha256: at 1 in 20,000 if the model's CV metrics at that
-floor pass ``training/gate.json``, else at the strictest of ``RATES`` that does (a
-floor that kept CV recall under the gate's would make every retrained candidate fail,
-so relabels would never take effect where ../shared is absent).
-``training.train.shipped_floor`` reads it; training without ../shared then places its
-threshold above it. A test keeps the recorded sha256
-equal to the data's, so a change of ``training/data`` must rerun this.
+one number, with the sha256 of the data and of the scoring code: at 1 in 20,000 if the
+model's CV metrics at that floor pass ``training/gate.json``, else at the strictest of
+``RATES`` that does (a floor that kept CV recall under the gate's would make every
+retrained candidate fail, so relabels would never take effect where ../shared is
+absent). ``training.train.shipped_floor`` reads it; training without ../shared then
+places its threshold above it. A test keeps the recorded sha256s equal to today's, so a
+change of ``training/data`` or of the scoring code must rerun this.
 
 The file holds a number and hashes only: nothing of the corpus is copied into the repo.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -33,6 +34,19 @@ from training.progress import heartbeat
 from training.train import FALLBACK_FLOOR, cross_validate, cv_metrics, train_model
 
 RATES = (1 / 20_000, 1 / 10_000, 1 / 5_000, 1 / 2_000, 1 / 1_000)
+# The code that turns text into scores: an edit here changes the fallback model's scores,
+# so the recorded floor must be measured again (a test compares this fingerprint).
+SCORING_CODE = tuple(
+    Path(__file__).resolve().parents[1] / "classifiers" / name
+    for name in ("pipeline.py", "text.py", "meaning.py", "vocab.py")
+)
+
+
+def scoring_code_sha256() -> str:
+    digest = hashlib.sha256()
+    for path in SCORING_CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def measure(output: Path = FALLBACK_FLOOR) -> dict[str, object]:
@@ -60,6 +74,7 @@ def measure(output: Path = FALLBACK_FLOOR) -> dict[str, object]:
         "rate whose CV metrics pass training/gate.json. Written by "
         "`python -m training.fallback_floor`; read by training.train.shipped_floor.",
         "data_sha256": data_sha256(usable),
+        "scoring_code_sha256": scoring_code_sha256(),
         "background_n": len(texts),
         "rate": rate,
         "heldout_background_floor": floor,

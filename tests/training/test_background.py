@@ -18,6 +18,7 @@ from training.background import (
 )
 from training.data import Example, data_sha256, load_examples, trainable
 from training.evaluate import background_floor, choose_threshold, fit_pipeline
+from training.fallback_floor import scoring_code_sha256
 from training.groups import event_groups
 from training.train import (
     FALLBACK_FLOOR,
@@ -176,8 +177,10 @@ def test_shipped_floor_is_read_from_its_file_and_missing_or_corrupt_is_none(
 
 
 def test_the_shipped_floor_was_measured_on_todays_training_data() -> None:
-    # training/data changed: rerun `python -m training.fallback_floor` (needs ../shared).
+    # training/data or the scoring code changed: rerun `python -m training.fallback_floor`
+    # (needs ../shared, minutes).
     recorded = json.loads(FALLBACK_FLOOR.read_text(encoding="utf-8"))
     assert recorded["data_sha256"] == data_sha256(trainable(load_examples()))
+    assert recorded["scoring_code_sha256"] == scoring_code_sha256()
     assert 0.0 < recorded["heldout_background_floor"] < 1.0
     assert recorded["background_n"] >= 50_000
