@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit
 
 from monitor.alerting.alerts import AlertingIngest
 from monitor.alerting.routing import Tiers
@@ -36,7 +35,8 @@ from monitor.delivery.notify import (
 )
 from monitor.ingest import schedule
 from monitor.ingest.extract import Extractor
-from monitor.ingest.fetch import Fetcher, FetchLimits
+from monitor.ingest.fetch import FetchLimits
+from monitor.ingest.poller import FeedPoller
 from monitor.ops.feedhealth import FeedHealthWatch, WatchPolicy
 from monitor.ops.health import Beating, HealthCheck, Heartbeat
 from monitor.ops.metrics import CONTENT_TYPE, MeteredNotifier, MeteredScorer, Metrics
@@ -140,11 +140,10 @@ def writer_lock(settings: Settings) -> AbstractContextManager[object]:
     return WriterLock(Path(settings.state.path))
 
 
-def fetch_limits(settings: Settings, hosts: int = 0) -> FetchLimits:
-    """The fetcher's limits; ``hosts`` (distinct feed hosts) sizes the kept-alive pool."""
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The fetchers' limits ([polling])."""
     polling = settings.polling
     return FetchLimits(
-        keepalive=min(hosts * polling.per_host, 1000),
         timeout=polling.timeout,
         max_bytes=polling.max_bytes,
         allow_private_addresses=polling.allow_private_addresses,
@@ -172,9 +171,9 @@ def build_app(
         digest_mode = settings.notify.mode == "digest"
         app.drain = Drain(store, app.notifier, clock, hold_for_digest=digest_mode)
         sync_configured_feeds(store, settings, clock())
-        hosts = {urlsplit(feed.url).hostname for feed in store.feeds()}
-        fetcher = Fetcher(fetch_limits(settings, len(hosts)))
-        app.closers.append(fetcher.close)
+        # feed polls and article pages: one loop, one pool of kept-alive connections
+        poller = FeedPoller(fetch_limits(settings))
+        app.closers.append(poller.close)
         extractor = Extractor(
             timeout=settings.polling.extract_timeout, workers=settings.polling.extract_workers
         )
@@ -183,7 +182,8 @@ def build_app(
         app.closers.append(checks.close)
         app.deps = Deps(
             store=store,
-            fetcher=Beating(fetcher, app.heartbeat.beat),
+            fetcher=Beating(poller, app.heartbeat.beat),
+            poller=Beating(poller, app.heartbeat.beat),
             extractor=extractor,
             clock=clock,
             backoff=schedule.Backoff(settings.polling.interval, settings.polling.max_backoff),
@@ -243,8 +243,28 @@ def wire_operations(app: App, clock: Callable[[], datetime]) -> None:
         app.metrics.observe_cycle,
         remember,
         one_at_a_time(app.store, "drain", app.drain),
-        one_at_a_time(app.store, "feed_health", watch),
+        at_most_every(FEED_HEALTH_EVERY, clock, one_at_a_time(app.store, "feed_health", watch)),
     ]
+
+
+FEED_HEALTH_EVERY = 60.0  # seconds: feeds fail or fall silent over hours, cycles come every few
+
+
+def at_most_every(
+    seconds: float, clock: Callable[[], datetime], func: Callable[[CycleReport], T]
+) -> Callable[[CycleReport], T | None]:
+    """An after-cycle hook run after a cycle only when ``seconds`` have passed since its
+    last run (the first cycle always runs it): the feed-health watch reads every feed."""
+    last: list[datetime] = []
+
+    def run(report: CycleReport) -> T | None:
+        now = clock()
+        if last and (now - last[0]).total_seconds() < seconds:
+            return None
+        last[:] = [now]
+        return func(report)
+
+    return run
 
 
 def operation_jobs(app: App, clock: Callable[[], datetime]) -> list[Job]:

@@ -4,26 +4,31 @@
 GET) -> parse -> drop items already known (before any article is downloaded)
 -> fetch and extract each new article (falling back to the feed summary) ->
 score -> store items and alerts in one transaction -> record the feed's health.
+It is three steps, which ``run_cycle`` runs on different threads: the answer
+(``not_modified`` for a 304), ``prepare`` (parse to extracted articles) and ``finish``
+(score several feeds' articles in one model call, then file each feed on its own).
 A failing feed yields a ``FeedRun`` with status "error" and a backoff; it never
 stops the cycle. Only a ``StoreError`` (the database is unusable) propagates.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from monitor.core.errors import ExtractError, FetchError, HTTPStatusError, ParseError, StoreError
 from monitor.core.logs import log_event
-from monitor.core.ports import ExtractorPort, FetcherPort, ScorerPort
+from monitor.core.ports import ExtractorPort, FetcherPort, PollerPort, ScorerPort
 from monitor.core.records import (
     Article,
     CycleReport,
@@ -31,6 +36,7 @@ from monitor.core.records import (
     FeedHealth,
     FeedItem,
     FeedRun,
+    FetchedPage,
     NotModified,
     Scored,
     Validators,
@@ -71,6 +77,8 @@ class Deps:
     clock: Callable[[], datetime]
     backoff: schedule.Backoff
     scorer: ScorerPort | None = None
+    poller: PollerPort | None = None  # concurrent feed polls; None: one by one on ``fetcher``
+    score_linger: float = 1.0  # seconds a changed feed waits for others to be scored with it
     ingest: Callable[[Sequence[Article | Scored], datetime], tuple[int, int]] | None = None
     concurrency: int = 8
     per_host: int = 2
@@ -88,26 +96,57 @@ class Deps:
 
 
 def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
+    """One feed start to end, on this thread (one-off polls and tests)."""
     started, now = deps.monotonic(), deps.clock()
-    policy = _policy_for(feed, deps.backoff)
     try:
         answer = deps.fetcher.fetch(feed.url, Validators(feed.etag, feed.last_modified))
-        if isinstance(answer, NotModified):
-            validators = Validators(
-                answer.etag or feed.etag, answer.last_modified or feed.last_modified
-            )
-            next_check = schedule.after_success(policy, now, deps.rng)
-            check = FeedCheck(feed.url, validators, now, next_check)
-            if deps.checks is not None:  # off this thread's path: written in batches
-                deps.checks.add(check)
-            else:
-                deps.store.record_checks([check])
-            return FeedRun(
-                feed.url, "not_modified", elapsed=deps.monotonic() - started, next_check=next_check
-            )
+    except FetchError as exc:
+        return _failed(feed, deps, _policy_for(feed, deps.backoff), exc, now, started)
+    if isinstance(answer, NotModified):
+        return not_modified(feed, answer, deps, now, started)
+    prepared = prepare(feed, answer, deps, now, started)
+    return prepared if isinstance(prepared, FeedRun) else finish([prepared], deps)[0]
+
+
+def not_modified(
+    feed: FeedHealth, answer: NotModified, deps: Deps, now: datetime, started: float
+) -> FeedRun:
+    """A 304: the check is queued for the write-behind batch (or written at once)."""
+    validators = Validators(answer.etag or feed.etag, answer.last_modified or feed.last_modified)
+    next_check = schedule.after_success(_policy_for(feed, deps.backoff), now, deps.rng)
+    check = FeedCheck(feed.url, validators, now, next_check)
+    if deps.checks is not None:  # off this thread's path: written in batches
+        deps.checks.add(check)
+    else:
+        deps.store.record_checks([check])
+    return FeedRun(
+        feed.url, "not_modified", elapsed=deps.monotonic() - started, next_check=next_check
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A changed feed up to scoring: its new items' articles, fetched and extracted."""
+
+    feed: FeedHealth
+    answer: FetchedPage
+    items: int  # items in the feed
+    recent: int  # items that go through the full path
+    warning: str | None
+    articles: list[Article]
+    now: datetime
+    started: float
+
+
+def prepare(
+    feed: FeedHealth, answer: FetchedPage, deps: Deps, now: datetime, started: float
+) -> Prepared | FeedRun:
+    """Parse -> drop known items (before any download) -> store a first poll's back
+    catalogue as seen -> fetch and extract each new article."""
+    try:
         parsed = parse_feed(answer, max_items=deps.max_items)
-    except (FetchError, ParseError) as exc:
-        return _failed(feed, deps, policy, exc, now, started)
+    except ParseError as exc:
+        return _failed(feed, deps, _policy_for(feed, deps.backoff), exc, now, started)
     fresh = deps.store.filter_new(parsed.items)
     recent, old = baseline.split(fresh, baseline.window_for(feed, deps.backfill), now)
     if old:  # the back catalogue of a first poll: known from now on, never alerted
@@ -115,24 +154,42 @@ def run_feed(feed: FeedHealth, deps: Deps) -> FeedRun:
     articles = [fetch_article(item, deps) for item in recent if not deps.stop.is_set()]
     if deps.stop.is_set():  # abandon: nothing of this feed is stored, it is redone next time
         return FeedRun(feed.url, "skipped", error="shutting down")
-    entries: Sequence[Article | Scored] = deps.scorer.score(articles) if deps.scorer else articles
+    return Prepared(
+        feed, answer, len(parsed.items), len(recent), parsed.warning, articles, now, started
+    )
+
+
+def finish(batch: Sequence[Prepared], deps: Deps) -> list[FeedRun]:
+    """Score the articles of several feeds in one call (a model call costs the same for
+    one article as for dozens), then store each feed's items and alerts in its own
+    transaction and record its success."""
+    articles = [a for p in batch for a in p.articles]
+    scored: Sequence[Article | Scored] = deps.scorer.score(articles) if deps.scorer else articles
+    runs, at = [], 0
+    for p in batch:
+        entries, at = scored[at : at + len(p.articles)], at + len(p.articles)
+        runs.append(_file(p, entries, deps))
+    return runs
+
+
+def _file(p: Prepared, entries: Sequence[Article | Scored], deps: Deps) -> FeedRun:
     assert deps.ingest is not None
-    stored, alerted = deps.ingest(entries, now)
+    stored, alerted = deps.ingest(entries, p.now)
     if alerted and deps.on_alert is not None:
         deps.on_alert()  # deliver now, not after the whole cycle
-    next_check = schedule.after_success(policy, now, deps.rng)
-    validators = Validators(answer.etag, answer.last_modified)
-    deps.store.record_success(feed.url, validators, now, next_check, stored, parsed.warning)
+    next_check = schedule.after_success(_policy_for(p.feed, deps.backoff), p.now, deps.rng)
+    validators = Validators(p.answer.etag, p.answer.last_modified)
+    deps.store.record_success(p.feed.url, validators, p.now, next_check, stored, p.warning)
     return FeedRun(
-        feed.url,
+        p.feed.url,
         "ok",
         new=stored,
-        skipped=len(parsed.items) - len(recent),
+        skipped=p.items - p.recent,
         alerted=alerted,
-        warning=parsed.warning,
-        elapsed=deps.monotonic() - started,
+        warning=p.warning,
+        elapsed=deps.monotonic() - p.started,
         next_check=next_check,
-        fallbacks=sum(1 for a in articles if a.method == "summary"),
+        fallbacks=sum(1 for a in p.articles if a.method == "summary"),
     )
 
 
@@ -160,79 +217,199 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
     return build_article(item, page, extracted, None, now)
 
 
-CLAIM_PER_WORKER = 4  # feeds claimed per batch and fetch worker (replicas share the rest)
+CLAIM_PER_WORKER = 4  # feeds claimed per batch and unit of concurrency (replicas share)
+PREPARE_THREADS = 8  # changed feeds prepared at once (article fetches wait on the network)
+SCORE_BATCH = 64  # changed feeds scored in one model call at most
 
 
 def run_cycle(deps: Deps, feeds: Sequence[FeedHealth] | None = None) -> CycleReport:
-    """Poll every due feed (or the given ones) concurrently; one log line per changed or
-    failed feed.
+    """Poll every due feed (or the given ones); one log line per changed or failed feed.
 
     Due feeds are claimed in batches (``Store.claim_feeds``): on a shared database each
     batch is leased to this replica, so replicas split a cycle's feeds between them.
-    Within a batch each host's feeds run back to back in ``per_host`` lanes, so a lane's
-    requests reuse one kept-alive connection instead of connecting per feed."""
+    The conditional GETs run concurrently on the poller (``deps.poller``: one asyncio
+    loop, kept-alive connections per host), claimed batch after batch while earlier
+    ones are in flight; a plain fetcher polls one feed after another. 304s and failures
+    are settled on this thread; each changed feed is prepared (parsed, articles fetched
+    and extracted) on a worker thread, then scored with the other changed feeds ready
+    within ``deps.score_linger`` and filed by one filing thread."""
     started = deps.clock()
-    runs: list[FeedRun] = []
-    seen: set[str] = set()
-    with ThreadPoolExecutor(
-        max_workers=max(1, deps.concurrency), thread_name_prefix="feed"
-    ) as pool:
-        batch = list(feeds) if feeds is not None else _claim(deps, started, seen)
-        while batch:
-            runs += _poll(pool, batch, deps)
-            if feeds is not None or deps.stop.is_set():
-                break
-            batch = _claim(deps, started, seen)
+    order: list[FeedHealth] = []
+    runs: dict[str, FeedRun] = {}
+    source = feeds if feeds is not None else _claims(deps, started)
+    filing = _Filing(deps)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(deps.concurrency, PREPARE_THREADS)),
+                                thread_name_prefix="feed") as pool:  # fmt: skip
+            jobs = []
+            for feed, outcome, at in _answers(deps, _noted(source, order)):
+                if isinstance(outcome, FetchedPage):  # abandoned by prepare when stopping
+                    jobs.append(pool.submit(_prepare_and_file, feed, outcome, deps, at, filing))
+                else:  # an answer that arrived is kept: a 304 or a failure costs nothing
+                    runs[feed.url] = _logged(_settled(feed, outcome, deps, at))
+                if deps.stop.is_set():  # no more feeds; those in flight are skipped
+                    break
+        for job in jobs:
+            job.result()  # a StoreError stops the cycle
+    finally:
+        runs |= {run.feed_url: run for run in filing.close()}
     if deps.checks is not None:
         deps.checks.flush()
-    return CycleReport(started=started, finished=deps.clock(), runs=tuple(runs))
+    skipped = FeedRun("", "skipped", error="shutting down")
+    ordered = [runs.get(f.url) or replace(skipped, feed_url=f.url) for f in order]
+    return CycleReport(started=started, finished=deps.clock(), runs=tuple(ordered))
 
 
-def _poll(pool: ThreadPoolExecutor, batch: Sequence[FeedHealth], deps: Deps) -> list[FeedRun]:
-    """One batch, host lane by host lane; the runs in the batch's order."""
-    lanes = pool.map(
-        lambda lane: [_guarded(f, deps) for f in lane], host_lanes(batch, deps.per_host)
-    )
-    done = {run.feed_url: run for lane in lanes for run in lane}
-    return [done[feed.url] for feed in batch]
+Answer = FetchedPage | NotModified | FetchError
 
 
-def _claim(deps: Deps, now: datetime, seen: set[str]) -> list[FeedHealth]:
-    """The next batch of due feeds not polled yet in this cycle."""
-    limit = max(1, deps.concurrency) * CLAIM_PER_WORKER
-    batch = [f for f in deps.store.claim_feeds(now, limit) if f.url not in seen]
-    seen.update(f.url for f in batch)
-    return batch
-
-
-def host_lanes(feeds: Sequence[FeedHealth], per_host: int) -> list[list[FeedHealth]]:
-    """Pure: the feeds split into lanes, at most ``per_host`` per host, each in due order;
-    lanes ordered by their most overdue feed, so the cycle still starts with those."""
-    by_host: dict[str, list[list[FeedHealth]]] = {}
+def _answers(
+    deps: Deps, feeds: Iterable[FeedHealth]
+) -> Iterator[tuple[FeedHealth, Answer, tuple[datetime, float]]]:
+    """Each feed's answer with the time it counts from (clock, monotonic): when the
+    answer arrived from the poller, when the fetch started on a plain fetcher."""
+    if deps.poller is not None:
+        for feed, outcome in deps.poller.poll(feeds):
+            yield feed, outcome, (deps.clock(), deps.monotonic())
+        return
     for feed in feeds:
-        lanes = by_host.setdefault(urlsplit(feed.url).hostname or "", [])
-        if len(lanes) < per_host:
-            lanes.append([feed])
-        else:
-            min(lanes, key=len).append(feed)
-    order = {feed.url: n for n, feed in enumerate(feeds)}
-    return sorted((lane for lanes in by_host.values() for lane in lanes),
-                  key=lambda lane: order[lane[0].url])  # fmt: skip
-
-
-def _guarded(feed: FeedHealth, deps: Deps) -> FeedRun:
-    if deps.stop.is_set():
-        run = FeedRun(feed.url, "skipped", error="shutting down")
-    else:
+        at = (deps.clock(), deps.monotonic())
         try:
-            run = run_feed(feed, deps)
+            yield feed, deps.fetcher.fetch(feed.url, Validators(feed.etag, feed.last_modified)), at
+        except FetchError as exc:
+            yield feed, exc, at
+
+
+def _noted(feeds: Iterable[FeedHealth], order: list[FeedHealth]) -> Iterator[FeedHealth]:
+    for feed in feeds:
+        order.append(feed)
+        yield feed
+
+
+def _claims(deps: Deps, now: datetime) -> Iterator[FeedHealth]:
+    """Due feeds batch by batch, each feed once per cycle."""
+    seen: set[str] = set()
+    limit = max(1, deps.concurrency) * CLAIM_PER_WORKER
+    while not deps.stop.is_set():
+        batch = [f for f in deps.store.claim_feeds(now, limit) if f.url not in seen]
+        if not batch:
+            return
+        seen.update(f.url for f in batch)
+        yield from interleave_hosts(batch)
+
+
+def interleave_hosts(feeds: Sequence[FeedHealth]) -> list[FeedHealth]:
+    """Pure: the feeds taking turns by host (each host's in due order, hosts ordered by
+    their most overdue feed), so the poller's window of feeds in flight spans many
+    hosts instead of queueing behind one host's per-host limit."""
+    by_host: dict[str, list[FeedHealth]] = {}
+    for feed in feeds:
+        by_host.setdefault(urlsplit(feed.url).hostname or "", []).append(feed)
+    turns = itertools.zip_longest(*by_host.values())
+    return [feed for turn in turns for feed in turn if feed is not None]
+
+
+def _settled(feed: FeedHealth, outcome: Answer, deps: Deps, at: tuple[datetime, float]) -> FeedRun:
+    if isinstance(outcome, NotModified):
+        return not_modified(feed, outcome, deps, *at)
+    assert isinstance(outcome, FetchError)
+    return _failed(feed, deps, _policy_for(feed, deps.backoff), outcome, *at)
+
+
+def _prepare_and_file(
+    feed: FeedHealth, answer: FetchedPage, deps: Deps, at: tuple[datetime, float], filing: _Filing
+) -> None:
+    try:
+        prepared = prepare(feed, answer, deps, *at)
+    except StoreError:
+        raise
+    except Exception as exc:  # a bug or a library surprise: record it, keep the cycle going
+        log.exception("unexpected error polling %s", feed.url)
+        prepared = _failed(feed, deps, _policy_for(feed, deps.backoff), exc, *at)
+    if isinstance(prepared, FeedRun):
+        filing.done(_logged(prepared))
+    else:
+        filing.put(prepared)
+
+
+class _Filing:
+    """The filing thread of a cycle: scores prepared feeds in batches and files them in
+    the order they were ready. ``close()`` waits for the rest and returns every run
+    (raising the ``StoreError`` that stopped it, if one did)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._queue: queue.SimpleQueue[Prepared | None] = queue.SimpleQueue()
+        self._runs: list[FeedRun] = []
+        self._lock = threading.Lock()
+        self._error: StoreError | None = None
+        self._thread = threading.Thread(target=self._run, name="filing", daemon=True)
+        self._thread.start()
+
+    def put(self, prepared: Prepared) -> None:
+        self._queue.put(prepared)
+
+    def done(self, run: FeedRun) -> None:
+        with self._lock:
+            self._runs.append(run)
+
+    def close(self) -> list[FeedRun]:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._runs
+
+    def _run(self) -> None:
+        last = False
+        while not last:
+            batch, last = self._gather()
+            if batch and self._error is None:
+                try:
+                    runs = self._file(batch)
+                except StoreError as exc:
+                    self._error = exc
+                    continue
+                for run in runs:
+                    self.done(_logged(run))
+
+    def _gather(self) -> tuple[list[Prepared], bool]:
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        batch, until = [first], time.monotonic() + self._deps.score_linger
+        while len(batch) < SCORE_BATCH and (wait := until - time.monotonic()) > 0:
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _file(self, batch: list[Prepared]) -> list[FeedRun]:
+        if self._deps.stop.is_set():
+            return [FeedRun(p.feed.url, "skipped", error="shutting down") for p in batch]
+        try:
+            return finish(batch, self._deps)
         except StoreError:
             raise
-        except Exception as exc:  # a bug or a library surprise: record it, keep the cycle going
-            log.exception("unexpected error polling %s", feed.url)
-            run = _failed(
-                feed, deps, _policy_for(feed, deps.backoff), exc, deps.clock(), deps.monotonic()
-            )
+        except Exception:  # one feed's surprise must not fail its batch-mates: one by one
+            return [self._file_one(p) for p in batch]
+
+    def _file_one(self, p: Prepared) -> FeedRun:
+        try:
+            return finish([p], self._deps)[0]
+        except StoreError:
+            raise
+        except Exception as exc:
+            log.exception("unexpected error polling %s", p.feed.url)
+            policy = _policy_for(p.feed, self._deps.backoff)
+            return _failed(p.feed, self._deps, policy, exc, p.now, p.started)
+
+
+def _logged(run: FeedRun) -> FeedRun:
     log_event(
         log,
         "feed",

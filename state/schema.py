@@ -168,6 +168,12 @@ MIGRATIONS: tuple[str, ...] = (
         seen_at        TEXT NOT NULL                     -- pruned after the replay window
     );
     """,
+    # 9: filing looks up ban stories by report time for every ban item (near-duplicate
+    # check): without this index that is a scan of every item ever stored.
+    """
+    CREATE INDEX items_ban_report ON items ((COALESCE(event_at, fetched_at)))
+        WHERE is_ban = 1 AND event_id IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,15 +7,17 @@ must keep. The store ports live with the store (``state.store``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from monitor.core.errors import FetchError
 from monitor.core.records import (
     Alert,
     Article,
     Extracted,
+    FeedHealth,
     FetchedPage,
     NotModified,
     ReviewItem,
@@ -29,6 +31,15 @@ class FetcherPort(Protocol):
         self, url: str, validators: Validators | None = None, *, accept: str = ...
     ) -> FetchedPage | NotModified:
         """Fetch one URL. Raises ``FetchError`` subclasses, never library exceptions."""
+
+
+class PollerPort(Protocol):
+    def poll(
+        self, feeds: Iterable[FeedHealth]
+    ) -> Iterator[tuple[FeedHealth, FetchedPage | NotModified | FetchError]]:
+        """The conditional GET of every feed (its stored validators), run concurrently;
+        each feed's answer as it arrives, in any order. ``FetchError`` is returned, not
+        raised. Feeds are taken from ``feeds`` lazily, as earlier ones finish."""
 
 
 class ExtractorPort(Protocol):

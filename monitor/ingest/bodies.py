@@ -6,6 +6,7 @@
   holding more than ``max_bytes`` (+1) decoded bytes, so a gzip bomb stops at the cap.
   Raises ``TooLargeError`` above the cap and ``TransportError`` for an unsupported coding
   or a truncated compressed stream; ``zlib.error`` for a corrupt one (``Fetcher`` maps it).
+  ``CappedBody`` is the same, chunk by chunk (for async streams).
 """
 
 from __future__ import annotations
@@ -93,24 +94,43 @@ def _decoder(encoding: str, url: str) -> _Decoder:
     raise TransportError(url, f"unsupported Content-Encoding {encoding!r} (asked for gzip)")
 
 
+class CappedBody:
+    """Incremental ``read_capped``: ``add(chunk)`` per raw chunk, then ``finish()`` -> bytes.
+
+    For bodies read from async streams; same cap, same errors as ``read_capped``."""
+
+    def __init__(self, encoding: str, max_bytes: int, url: str = "") -> None:
+        self._decoder = _decoder(encoding, url)
+        self._max_bytes = max_bytes
+        self._url = url
+        self._body = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        data = chunk
+        while data:
+            self._body += self._decoder.decompress(data, self._max_bytes - len(self._body) + 1)
+            self._check()
+            data = self._decoder.unconsumed_tail
+
+    def finish(self) -> bytes:
+        self._body += self._decoder.flush()
+        self._check()
+        if not getattr(self._decoder, "eof", True):  # a cut-off stream would pass for short
+            raise TransportError(self._url, "truncated compressed body")
+        return bytes(self._body)
+
+    def _check(self) -> None:
+        if len(self._body) > self._max_bytes:
+            raise TooLargeError(self._url, f"body larger than the {self._max_bytes} byte limit")
+
+
 def read_capped(chunks: Iterable[bytes], encoding: str, max_bytes: int, url: str = "") -> bytes:
     """Decode raw body chunks, never holding more than ``max_bytes`` (+1) decoded bytes.
 
     zlib's ``max_length`` bounds every step, so a gzip bomb stops at the cap instead of
     inflating a whole network chunk (which httpx's own decoder would do).
     """
-    decoder = _decoder(encoding, url)
-    body = bytearray()
+    body = CappedBody(encoding, max_bytes, url)
     for chunk in chunks:
-        data = chunk
-        while data:
-            body += decoder.decompress(data, max_bytes - len(body) + 1)
-            if len(body) > max_bytes:
-                raise TooLargeError(url, f"body larger than the {max_bytes} byte limit")
-            data = decoder.unconsumed_tail
-    body += decoder.flush()
-    if len(body) > max_bytes:
-        raise TooLargeError(url, f"body larger than the {max_bytes} byte limit")
-    if not getattr(decoder, "eof", True):  # a cut-off stream would pass for a short body
-        raise TransportError(url, "truncated compressed body")
-    return bytes(body)
+        body.add(chunk)
+    return body.finish()

@@ -1,5 +1,11 @@
 """HTTP stage: a URL (+ conditional-GET validators) -> ``FetchedPage | NotModified``.
 
+The service fetches through ``monitor.ingest.poller.FeedPoller`` (aiohttp, one asyncio
+loop), which keeps this contract; ``Fetcher`` here is the synchronous httpx
+implementation of the same ``FetcherPort``, and both run the same contract tests
+(tests/integration/test_fetch.py). The limits (``FetchLimits``), the Accept headers and
+``parse_retry_after`` are shared.
+
 Contract of ``Fetcher.fetch`` (synchronous, thread-safe, one shared connection pool):
 
 - Only ``http``/``https`` URLs. 2xx -> ``FetchedPage`` (body decompressed and capped);
@@ -57,13 +63,13 @@ from monitor.ingest.netguard import (
     GuardedTransport,
     Resolver,
     check_url,
+    checked_host,
     classify_address,
     refusal_reason,
     system_resolve,
 )
 from monitor.ingest.outcomes import (
     LIBRARY_ERRORS,
-    display_url,
     map_error,
     not_modified_from,
     page_from,
@@ -229,12 +235,7 @@ class Fetcher:
             raise map_error(exc, url, self._limits.timeout) from exc
 
     def _checked_host(self, url: str, target: str) -> str:
-        reason = check_url(target, self._limits.allow_private_addresses)
-        if reason and target != url:
-            reason = f"redirected to {display_url(target)}: {reason}"
-        if reason:
-            raise BlockedAddressError(url, reason)
-        return httpx.URL(target).host
+        return checked_host(url, target, self._limits.allow_private_addresses)
 
     def _exchange(
         self,

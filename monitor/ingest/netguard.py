@@ -1,8 +1,10 @@
-"""Network guard of the HTTP stage: which addresses may be fetched, and the connection
-machinery that enforces it (used by ``monitor.ingest.fetch.Fetcher``).
+"""Network guard of the HTTP stage: which addresses may be fetched (the policy, used by
+both fetchers), and the httpcore connection machinery that enforces it for
+``monitor.ingest.fetch.Fetcher`` (``monitor.ingest.poller`` enforces it in its resolver).
 
 - Pure policy: ``classify_address`` (why an address is not public), ``refusal_reason``
-  (the human message) and ``check_url`` (scheme and literal-IP check before connecting).
+  (the human message), ``check_url`` (scheme and literal-IP check before connecting) and
+  ``checked_host`` (the same for one hop of a fetch, as our errors; both fetchers use it).
 - ``GuardedBackend`` (httpcore network backend) resolves every host itself, refuses the
   connection with ``AddressRefused`` when ANY resolved address is loopback/private/
   link-local/multicast/reserved/unspecified (IPv4, IPv6, IPv4 embedded in IPv6) and
@@ -15,6 +17,7 @@ machinery that enforces it (used by ``monitor.ingest.fetch.Fetcher``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import threading
@@ -24,6 +27,9 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from monitor.core.errors import BlockedAddressError, TransportError
+from monitor.ingest.outcomes import display_url
 
 _ALLOW_HINT = "set polling.allow_private_addresses = true to allow"
 
@@ -106,6 +112,24 @@ def check_url(url: str, allow_private: bool) -> str | None:
     except ValueError:
         return None
     return refusal_reason(parsed.host, literal)
+
+
+@functools.lru_cache(maxsize=16384)  # pure; feeds are polled by the same URLs every cycle
+def checked_host(url: str, target: str, allow_private: bool) -> str:
+    """The host of ``target`` (a hop of the fetch of ``url``) once ``check_url`` passes.
+
+    Raises ``BlockedAddressError`` (naming the redirect when ``target`` is not ``url``)
+    or ``TransportError`` for a URL that cannot be parsed."""
+    try:
+        reason = check_url(target, allow_private)
+        host = httpx.URL(target).host
+    except httpx.InvalidURL as exc:
+        raise TransportError(url, f"invalid URL: {exc}") from None
+    if reason and target != url:
+        reason = f"redirected to {display_url(target)}: {reason}"
+    if reason:
+        raise BlockedAddressError(url, reason)
+    return host
 
 
 # --------------------------------------------------------------------------- guarded connections

@@ -1,7 +1,7 @@
 """Outcomes of a fetch in our own types: ``FetchedPage`` / ``NotModified`` built from an
 httpx response, and every httpx/httpcore/zlib/OS failure mapped to one ``FetchError``.
 
-Pure translation, no I/O; used by ``monitor.ingest.fetch.Fetcher``. Messages are short and
+Pure translation, no I/O; used by the fetchers (``display_url`` by both). Messages are short and
 human, and never carry headers, user info or query strings (``display_url``).
 """
 

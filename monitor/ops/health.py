@@ -23,7 +23,7 @@ facts from the running service. The JSON never contains secrets or paths.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -111,7 +111,9 @@ class Heartbeat:
 
 
 class Beating:
-    """A proxy calling ``beat()`` after every call of ``inner`` that returns (a fetch)."""
+    """A proxy calling ``beat()`` after every call of ``inner`` that returns (a fetch),
+    and after every item of a call that returns an iterator (the poller's answers:
+    ``(feed, outcome)``) whose outcome is not an error."""
 
     def __init__(self, inner: Any, beat: Callable[[], None]) -> None:
         self._inner, self._beat = inner, beat
@@ -123,10 +125,18 @@ class Beating:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             result = attr(*args, **kwargs)
+            if isinstance(result, Iterator):
+                return self._beating(result)
             self._beat()  # only an answer is progress; timeouts in a row are not
             return result
 
         return call
+
+    def _beating(self, answers: Iterator[Any]) -> Iterator[Any]:
+        for answer in answers:
+            if not (isinstance(answer, tuple) and isinstance(answer[-1], Exception)):
+                self._beat()
+            yield answer
 
 
 def assess(checks: dict[str, Check], last_cycle: datetime | None) -> HealthReport:

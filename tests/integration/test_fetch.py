@@ -1,4 +1,7 @@
-"""monitor.ingest.fetch against a real HTTP server on 127.0.0.1 (tests.support.httpserver)."""
+"""The fetchers against a real HTTP server on 127.0.0.1 (tests.support.httpserver).
+
+Every test runs on both: ``monitor.ingest.fetch.Fetcher`` (httpx, article pages) and
+``monitor.ingest.poller.FeedPoller`` (aiohttp, feed polls), through their ``fetch``."""
 
 from __future__ import annotations
 
@@ -23,15 +26,17 @@ from monitor.core.errors import (
     TooManyRedirectsError,
     TransportError,
 )
+from monitor.core.ports import FetcherPort
 from monitor.core.records import FetchedPage, NotModified, Validators
 from monitor.ingest.fetch import ARTICLE_ACCEPT, FEED_ACCEPT, Fetcher, FetchLimits
+from monitor.ingest.poller import FeedPoller
 from tests.support.httpserver import LocalServer, Route, serve
 from tests.support.netfakes import PUBLIC_IP, FakeInternet
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 LAST_MODIFIED = "Wed, 01 May 2024 10:00:00 GMT"
 
-MakeFetcher = Callable[..., Fetcher]
+MakeFetcher = Callable[..., Any]
 
 
 @pytest.fixture
@@ -39,17 +44,31 @@ def server() -> Iterator[LocalServer]:
     yield from serve()
 
 
-@pytest.fixture
-def make_fetcher() -> Iterator[MakeFetcher]:
-    """Fetchers that may reach 127.0.0.1 unless told otherwise; all closed afterwards."""
-    made: list[Fetcher] = []
+@pytest.fixture(params=["httpx", "aiohttp"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
-    def make(**limits: Any) -> Fetcher:
+
+@pytest.fixture
+def make_fetcher(kind: str) -> Iterator[MakeFetcher]:
+    """Fetchers that may reach 127.0.0.1 unless told otherwise; all closed afterwards.
+
+    ``network`` (a FakeInternet) routes the guard's connections; ``monotonic`` is the
+    httpx fetcher's clock only (the poller's deadline runs on its event loop)."""
+    made: list[Fetcher | FeedPoller] = []
+
+    def make(**limits: Any) -> Fetcher | FeedPoller:
         options = {"allow_private_addresses": True, "timeout": 5.0} | limits
         extra = {
             k: options.pop(k) for k in ("resolver", "network", "monotonic", "clock") if k in options
         }
-        fetcher = Fetcher(FetchLimits(**options), **extra)
+        fetcher: Fetcher | FeedPoller
+        if kind == "httpx":
+            fetcher = Fetcher(FetchLimits(**options), **extra)
+        else:
+            if "network" in extra:
+                extra["route"] = extra.pop("network").route
+            fetcher = FeedPoller(FetchLimits(**options), **extra)
         made.append(fetcher)
         return fetcher
 
@@ -58,7 +77,7 @@ def make_fetcher() -> Iterator[MakeFetcher]:
         fetcher.close()
 
 
-def fetch_page(fetcher: Fetcher, url: str, **kwargs: Any) -> FetchedPage:
+def fetch_page(fetcher: FetcherPort, url: str, **kwargs: Any) -> FetchedPage:
     answer = fetcher.fetch(url, **kwargs)
     assert isinstance(answer, FetchedPage)
     return answer
@@ -226,8 +245,10 @@ def test_a_server_that_never_answers_times_out(
 
 
 def test_the_deadline_runs_on_the_injected_clock(
-    server: LocalServer, make_fetcher: MakeFetcher
+    server: LocalServer, make_fetcher: MakeFetcher, kind: str
 ) -> None:
+    if kind == "aiohttp":
+        pytest.skip("the poller's deadline is asyncio.timeout on its loop's clock")
     ticks = iter(range(0, 10_000, 100))  # every look at the clock: 100 s later
     server.set("/feed.xml", Route(body=RSS))
     fetcher = make_fetcher(timeout=20.0, monotonic=lambda: float(next(ticks)))
@@ -422,14 +443,14 @@ def internet() -> FakeInternet:
 
 
 @pytest.fixture
-def guarded(make_fetcher: MakeFetcher, internet: FakeInternet) -> Fetcher:
+def guarded(make_fetcher: MakeFetcher, internet: FakeInternet) -> FetcherPort:
     return make_fetcher(
         allow_private_addresses=False, resolver=lambda host, port: DNS[host], network=internet
     )
 
 
 def test_a_public_host_is_fetched_through_its_checked_address(
-    server: LocalServer, guarded: Fetcher, internet: FakeInternet
+    server: LocalServer, guarded: FetcherPort, internet: FakeInternet
 ) -> None:
     server.set("/feed.xml", Route(body=RSS))
     page = fetch_page(guarded, f"http://news.example:{server.port}/feed.xml")
@@ -447,7 +468,7 @@ def test_a_public_host_is_fetched_through_its_checked_address(
     ],
 )
 def test_a_redirect_to_a_private_address_is_refused(
-    server: LocalServer, guarded: Fetcher, internet: FakeInternet, location: str, named: str
+    server: LocalServer, guarded: FetcherPort, internet: FakeInternet, location: str, named: str
 ) -> None:
     server.set("/feed.xml", Route(302, headers={"Location": location.format(port=server.port)}))
     server.set("/secret", Route(body=b"internal"))
@@ -460,7 +481,7 @@ def test_a_redirect_to_a_private_address_is_refused(
 # -- concurrency
 
 
-def _fetch_all(fetcher: Fetcher, urls: list[str]) -> list[FetchedPage | NotModified]:
+def _fetch_all(fetcher: FetcherPort, urls: list[str]) -> list[FetchedPage | NotModified]:
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         return list(pool.map(fetcher.fetch, urls))
 

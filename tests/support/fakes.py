@@ -82,9 +82,11 @@ class FakeScorer:
     keyword: str = "bans"
     threshold: float = 0.5
     scored: list[str] = field(default_factory=list)
+    calls: list[int] = field(default_factory=list)  # articles per call
     model_version: str = "fake-1"
 
     def score(self, articles: Sequence[Article]) -> list[Scored]:
+        self.calls.append(len(articles))
         out = []
         for article in articles:
             self.scored.append(article.item.guid)

@@ -1,4 +1,5 @@
-"""Fake networks for the fetcher's SSRF guard (``monitor.ingest.fetch.GuardedBackend``).
+"""Fake networks for the fetchers' SSRF guards (``monitor.ingest.fetch.GuardedBackend``,
+``monitor.ingest.poller.GuardedResolver``).
 
 ``RecordingNetwork`` records every address the guard asks it to connect to, refuses the
 ones listed as unreachable and opens nothing; ``FakeInternet`` really connects, routing
@@ -48,10 +49,17 @@ class RecordingNetwork(httpcore.NetworkBackend):
 
 
 class FakeInternet(RecordingNetwork):
-    """Connections to PUBLIC_IP reach the local server; every address asked is recorded."""
+    """Connections to PUBLIC_IP reach the local server; every address asked is recorded.
+
+    ``route`` is the same for ``monitor.ingest.poller.FeedPoller`` (aiohttp opens the
+    socket itself): it records the checked address and answers the one to connect to."""
 
     def __init__(self) -> None:
         super().__init__(connect=True)
+
+    def route(self, address: str) -> str:
+        self.asked.append(address)
+        return "127.0.0.1" if address == PUBLIC_IP else address
 
 
 def fake_dns(table: dict[str, Sequence[str]]) -> Callable[[str, int], Sequence[str]]:

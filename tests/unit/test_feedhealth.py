@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.bootstrap import FEED_HEALTH_EVERY, at_most_every
 from monitor.core.errors import NotifyError
 from monitor.core.ports import Delivery
-from monitor.core.records import Feed, Validators
+from monitor.core.records import CycleReport, Feed, Validators
 from monitor.ops.feedhealth import (
     FeedHealthWatch,
     WatchPolicy,
@@ -219,3 +220,14 @@ def test_human_durations() -> None:
 
 def _fields(w: FeedWatch) -> dict[str, object]:
     return {name: getattr(w, name) for name in FeedWatch.__dataclass_fields__}
+
+
+def test_the_watch_runs_after_a_cycle_at_most_once_a_minute() -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    ran: list[datetime] = []
+    hook = at_most_every(FEED_HEALTH_EVERY, lambda: now[0], lambda report: ran.append(now[0]))
+    report = CycleReport(started=now[0], finished=now[0], runs=())
+    for seconds in (0, 2, 30, 59, 60, 61, 125):
+        now[0] = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+        hook(report)
+    assert [(t - ran[0]).total_seconds() for t in ran] == [0, 60, 125]

@@ -3,6 +3,7 @@ capped decoder, and the connection-time address check (fake DNS, recording netwo
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import ipaddress
 import tracemalloc
@@ -25,7 +26,8 @@ from monitor.ingest.fetch import (
     read_capped,
     refusal_reason,
 )
-from tests.support.netfakes import RecordingNetwork, fake_dns
+from monitor.ingest.poller import GuardedResolver
+from tests.support.netfakes import FakeInternet, RecordingNetwork, fake_dns
 
 NOW = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 
@@ -292,3 +294,47 @@ def test_guard_does_not_open_unix_sockets() -> None:
     guard = GuardedBackend(allow_private=True, resolver=DNS, inner=RecordingNetwork())
     with pytest.raises(httpcore.ConnectError):
         guard.connect_unix_socket("/var/run/docker.sock")
+
+
+# -- the same check in the feed poller's resolver (aiohttp connects to what it returns)
+
+
+def _resolved(guard: GuardedResolver, host: str) -> list[str]:
+    return [answer["host"] for answer in asyncio.run(guard.resolve(host, 443))]
+
+
+def test_poller_guard_hands_aiohttp_only_the_checked_ip() -> None:
+    network = FakeInternet()
+    guard = GuardedResolver(False, DNS, route=network.route)
+    assert _resolved(guard, "news.example") == ["127.0.0.1"]  # routed to the test server
+    assert network.asked == ["93.184.216.34"]
+
+
+@pytest.mark.parametrize(
+    ("host", "address", "category"),
+    [
+        ("rebind.example", "127.0.0.1", "loopback"),
+        ("metadata.example", "169.254.169.254", "link-local"),
+        ("mapped.example", "::ffff:10.0.0.1", "private"),
+    ],
+)
+def test_poller_guard_refuses_before_connecting(host: str, address: str, category: str) -> None:
+    network = FakeInternet()
+    guard = GuardedResolver(False, DNS, route=network.route)
+    with pytest.raises(AddressRefused) as info:
+        _resolved(guard, host)
+    assert f"{host} resolves to {address} ({category})" in str(info.value)
+    assert network.asked == []  # not even the public address of a mixed answer
+
+
+def test_poller_guard_with_private_allowed_still_returns_resolved_ips() -> None:
+    assert _resolved(GuardedResolver(True, DNS), "rebind.example") == [
+        "93.184.216.34",
+        "127.0.0.1",
+    ]
+
+
+@pytest.mark.parametrize("host", ["unknown.example", "empty.example"])
+def test_poller_guard_turns_resolution_failures_into_os_errors(host: str) -> None:
+    with pytest.raises(OSError, match=f"cannot resolve {host}"):
+        _resolved(GuardedResolver(False, DNS), host)

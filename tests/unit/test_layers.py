@@ -49,6 +49,8 @@ HOMES = {
         "monitor/ingest/netguard.py",
         "monitor/ingest/outcomes.py",
     },
+    "aiohttp": {"monitor/ingest/poller.py"},
+    "yarl": {"monitor/ingest/poller.py"},
     "apscheduler": {"monitor/service.py"},
     "skops": {"classifiers/artifact.py"},
     "prometheus_client": {"monitor/ops/metrics.py"},

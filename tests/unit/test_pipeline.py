@@ -17,7 +17,7 @@ from monitor.core.errors import FetchError
 from monitor.core.records import Feed, FeedHealth
 from monitor.ingest.fetch import ARTICLE_ACCEPT
 from monitor.ingest.schedule import Backoff
-from monitor.pipeline import Deps, run_feed
+from monitor.pipeline import Deps, run_cycle, run_feed
 from state.sqlite import SQLiteStore
 from tests.support.fakes import FakeExtractor, FakeFetcher, FakeScorer
 
@@ -112,3 +112,24 @@ def test_a_failing_feed_is_an_error_run_with_a_backoff(store: SQLiteStore) -> No
     health = store.feeds()[0]
     assert health.consecutive_failures == 1 and health.next_check and health.next_check > T0
     assert store.count_items() == 0
+
+
+def test_a_cycle_scores_changed_feeds_together_and_files_each_feed(store: SQLiteStore) -> None:
+    other = "https://other.example/feed.xml"
+    store.add_feed(Feed(other), "test", T0)
+    rss = RSS.replace(b"<guid>a", b"<guid>c").replace(b"<guid>b", b"<guid>d")
+    fetcher = FakeFetcher(pages={FEED: RSS, other: rss.replace(b"news.example", b"other.example")})
+    scorer = FakeScorer(keyword="bans")
+    d = deps(store, fetcher, FakeExtractor())
+    d.scorer, d.score_linger = scorer, 60.0  # the batch closes when the cycle has polled all
+
+    report = run_cycle(d)
+
+    assert scorer.calls == [4]  # both feeds' new items in one model call
+    assert sorted((r.feed_url, r.status, r.new) for r in report.runs) == [
+        (FEED, "ok", 2),
+        (other, "ok", 2),
+    ]
+    rows = store.query("SELECT guid, is_ban FROM items ORDER BY guid")
+    assert [tuple(r) for r in rows] == [("a", 1), ("b", 0), ("c", 1), ("d", 0)]
+    assert all(f.last_success == T0 for f in store.feeds())
