@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -201,11 +202,13 @@ def monitor_proc(config: Path, once: bool, log: Path) -> subprocess.Popen[bytes]
 
 
 def alert_times(slack: Any, published: dict[str, float]) -> list[float]:
+    """Seconds from publishing to the webhook call naming each URL (a whole URL: ".../a/1"
+    is not a match inside ".../a/10")."""
     delays = []
     for call in slack.calls("webhook"):
         text = json.dumps(call.params)
         for url, at in published.items():
-            if url in text:
+            if re.search(re.escape(url) + r"(?![\w/.%-])", text):
                 delays.append(call.at - at)
     return delays
 
