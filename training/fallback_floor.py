@@ -26,12 +26,20 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from training.background import background_dir
 from training.data import data_sha256, load_examples, trainable
 from training.evaluate import background_floor
 from training.gate import gate_failures, load_gate
 from training.progress import heartbeat
-from training.train import FALLBACK_FLOOR, cross_validate, cv_metrics, train_model
+from training.train import (
+    FALLBACK_FLOOR,
+    HELDOUT_CHUNK,
+    cross_validate,
+    cv_metrics,
+    train_model,
+)
 
 RATES = (1 / 20_000, 1 / 10_000, 1 / 5_000, 1 / 2_000, 1 / 1_000)
 # The code that turns text into scores: an edit here changes the fallback model's scores,
@@ -60,7 +68,10 @@ def measure(output: Path = FALLBACK_FLOOR) -> dict[str, object]:
     with (folder / "items.jsonl").open(encoding="utf-8") as handle:
         texts = [str(json.loads(line)["text"]) for line in handle if line.strip()]
     with heartbeat(f"scoring {len(texts)} background items with the fallback model"):
-        scores = artifact.scores([("", text) for text in texts])
+        scores = np.concatenate([
+            artifact.scores([("", text) for text in texts[start : start + HELDOUT_CHUNK]])
+            for start in range(0, len(texts), HELDOUT_CHUNK)
+        ])  # fmt: skip
     gate = load_gate()
     rate, floor = RATES[-1], background_floor(scores, RATES[-1])
     for candidate in RATES:  # the strictest budget whose CV metrics still pass the gate
