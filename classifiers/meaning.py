@@ -13,6 +13,9 @@ the text) and returns a ``Meaning``:
   "amid", "despite"... ("Users flock to VPNs as Iran blocks WhatsApp" is not);
 - ``verb``, ``actor_words``, ``apps``: the words found, for the plain-words "why".
 
+``lead_ban`` reads the next sentences of the lead the same way, for summaries that state
+the act after a first sentence of context (the model's ``mx_lead_ban`` marker).
+
 ``meaning_tokens`` turns a Meaning into marker words (``mx_...``) that the model reads
 as features, with the crosses a linear model cannot form by itself ("authority acts on
 an app, and it happened"). Used by ``classifiers.text`` (model features) and by the

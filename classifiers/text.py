@@ -14,7 +14,10 @@ headline, so ``("A bans B.", "")`` and ``("", "A bans B.")`` give the same
 document. A body that merely repeats the title (common in feed summaries) does
 not count the headline a third time. Finally app and place names get a type
 token beside them (``classifiers.vocab.mark_entities``) so the model learns
-"<place> bans <app>" rather than a list of names.
+"<place> bans <app>" rather than a list of names, and a last line carries the
+headline's meaning markers (``classifiers.meaning.meaning_tokens``), plus
+``mx_lead_ban`` when the headline is not itself an authority's act on an app but one
+of the lead's next sentences is (``classifiers.meaning.lead_ban``).
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from classifiers.pipeline import ban_probabilities
 from classifiers.text import document_text
+from training import fallback_floor
 from training.background import (
     BACKGROUND_WEIGHT,
     held_out_texts,
@@ -184,3 +186,16 @@ def test_the_shipped_floor_was_measured_on_todays_training_data() -> None:
     assert recorded["scoring_code_sha256"] == scoring_code_sha256()
     assert 0.0 < recorded["heldout_background_floor"] < 1.0
     assert recorded["background_n"] >= 50_000
+
+
+def test_the_scoring_code_fingerprint_sees_code_not_docstrings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = tmp_path / "scoring.py"
+    monkeypatch.setattr(fallback_floor, "SCORING_CODE", (module,))
+    module.write_text('"""One."""\n\ndef f():\n    """A."""\n    return 300  # a comment\n')
+    first = fallback_floor.scoring_code_sha256()
+    module.write_text('"""Two."""\n\ndef f():\n    """B."""\n    return 300\n')
+    assert fallback_floor.scoring_code_sha256() == first
+    module.write_text('"""Two."""\n\ndef f():\n    """B."""\n    return 301\n')
+    assert fallback_floor.scoring_code_sha256() != first
