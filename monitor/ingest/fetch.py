@@ -39,7 +39,7 @@ import http.cookiejar
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -243,13 +243,15 @@ class Fetcher:
         validators: Validators | None,
         accept: str,
     ) -> FetchedPage | NotModified:
-        response = self._follow(url, _request_headers(validators, accept))
+        response = self._follow(url, request_headers(validators, accept))
         try:
-            if response.status_code == 304:
-                return not_modified_from(url, response, validators)
-            if not 200 <= response.status_code < 300:
-                raise self._status_error(url, response)
-            return page_from(url, response, self._read_body(url, response))
+            status, headers = response.status_code, response.headers
+            if status == 304:
+                return not_modified_from(url, headers, validators)
+            if not 200 <= status < 300:
+                raise status_error(url, status, response.url.host, headers, self._clock)
+            body = self._read_body(url, response)
+            return page_from(url, str(response.url), status, headers, headers.multi_items(), body)
         finally:
             response.close()
 
@@ -282,16 +284,9 @@ class Fetcher:
         encoding = response.headers.get("Content-Encoding", "")
         return read_capped(response.iter_raw(), encoding, self._limits.max_bytes, url)
 
-    def _status_error(self, url: str, response: httpx.Response) -> HTTPStatusError:
-        now = _server_time(response) or self._clock()
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
-        message = f"HTTP {response.status_code} from {response.url.host}"
-        if retry_after is not None:
-            message += f" (retry after {retry_after:.0f}s)"
-        return HTTPStatusError(url, response.status_code, retry_after, message)
 
-
-def _request_headers(validators: Validators | None, accept: str) -> dict[str, str]:
+def request_headers(validators: Validators | None, accept: str) -> dict[str, str]:
+    """The request headers of a (conditional) GET."""
     headers = {"Accept": accept}
     if validators and validators.etag:
         headers["If-None-Match"] = validators.etag
@@ -300,9 +295,26 @@ def _request_headers(validators: Validators | None, accept: str) -> dict[str, st
     return headers
 
 
-def _server_time(response: httpx.Response) -> datetime | None:
+def status_error(
+    url: str,
+    status: int,
+    host: str | None,
+    headers: Mapping[str, str],
+    clock: Callable[[], datetime],
+) -> HTTPStatusError:
+    """A non-2xx answer as an ``HTTPStatusError`` with its Retry-After in seconds (an
+    HTTP-date is read against the server's Date when it sent one, else ``clock``)."""
+    now = server_time(headers.get("Date", "")) or clock()
+    retry_after = parse_retry_after(headers.get("Retry-After"), now)
+    message = f"HTTP {status} from {host}"
+    if retry_after is not None:
+        message += f" (retry after {retry_after:.0f}s)"
+    return HTTPStatusError(url, status, retry_after, message)
+
+
+def server_time(value: str) -> datetime | None:
     """The server's Date: an HTTP-date Retry-After is relative to the server's clock."""
     try:
-        return email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+        return email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None

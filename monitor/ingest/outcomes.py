@@ -1,5 +1,6 @@
-"""Outcomes of a fetch in our own types: ``FetchedPage`` / ``NotModified`` built from an
-httpx response, and every httpx/httpcore/zlib/OS failure mapped to one ``FetchError``.
+"""Outcomes of a fetch in our own types: ``FetchedPage`` / ``NotModified`` built from a
+response's status and headers (httpx's or aiohttp's), and every httpx/httpcore/zlib/OS
+failure mapped to one ``FetchError``.
 
 Pure translation, no I/O; used by the fetchers (``display_url`` by both). Messages are short and
 human, and never carry headers, user info or query strings (``display_url``).
@@ -8,6 +9,7 @@ human, and never carry headers, user info or query strings (``display_url``).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Mapping
 
 import httpcore
 import httpx
@@ -32,28 +34,36 @@ LIBRARY_ERRORS = (
 )
 
 
-def not_modified_from(url: str, response: httpx.Response, sent: Validators | None) -> NotModified:
+def not_modified_from(url: str, headers: Mapping[str, str], sent: Validators | None) -> NotModified:
     # A 304 may omit the validators; keep the ones we sent so the next poll is conditional too.
     return NotModified(
         url,
-        etag=response.headers.get("ETag") or (sent.etag if sent else None),
-        last_modified=response.headers.get("Last-Modified")
-        or (sent.last_modified if sent else None),
+        etag=headers.get("ETag") or (sent.etag if sent else None),
+        last_modified=headers.get("Last-Modified") or (sent.last_modified if sent else None),
     )
 
 
-def page_from(url: str, response: httpx.Response, body: bytes) -> FetchedPage:
-    media, charset = parse_content_type(response.headers.get("Content-Type"))
+def page_from(
+    url: str,
+    final_url: str,
+    status: int,
+    headers: Mapping[str, str],
+    header_items: Iterable[tuple[str, str]],
+    body: bytes,
+) -> FetchedPage:
+    """A 2xx answer as a ``FetchedPage``; ``headers`` is read case-insensitively (httpx's
+    and aiohttp's header types both are), ``header_items`` keeps repeated headers."""
+    media, charset = parse_content_type(headers.get("Content-Type"))
     return FetchedPage(
         url=url,
-        final_url=str(response.url),
-        status=response.status_code,
+        final_url=final_url,
+        status=status,
         content_type=media,
         charset=charset,
         body=body,
-        etag=response.headers.get("ETag"),
-        last_modified=response.headers.get("Last-Modified"),
-        headers=tuple(response.headers.multi_items()),
+        etag=headers.get("ETag"),
+        last_modified=headers.get("Last-Modified"),
+        headers=tuple((key.lower(), value) for key, value in header_items),
     )
 
 

@@ -39,7 +39,6 @@ one loop holds hundreds of requests in flight without a thread each.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ipaddress
 import itertools
 import queue
@@ -59,17 +58,16 @@ from monitor.core.errors import (
     BlockedAddressError,
     FetchError,
     FetchTimeoutError,
-    HTTPStatusError,
     TooLargeError,
     TooManyRedirectsError,
     TransportError,
 )
 from monitor.core.records import FeedHealth, FetchedPage, NotModified, Validators
-from monitor.ingest.bodies import ACCEPT_ENCODING, CappedBody, parse_content_type
-from monitor.ingest.fetch import FEED_ACCEPT, FetchLimits, parse_retry_after
+from monitor.ingest.bodies import ACCEPT_ENCODING, CappedBody
+from monitor.ingest.fetch import FEED_ACCEPT, FetchLimits, request_headers, status_error
 from monitor.ingest.netguard import AddressRefused, Resolver, checked_host, refusal_reason
 from monitor.ingest.netguard import system_resolve as system_resolve
-from monitor.ingest.outcomes import display_url
+from monitor.ingest.outcomes import display_url, not_modified_from, page_from
 
 Outcome = FetchedPage | NotModified | FetchError
 T = TypeVar("T")
@@ -314,32 +312,17 @@ class FeedPoller:
     async def _exchange(
         self, url: str, validators: Validators | None, accept: str
     ) -> FetchedPage | NotModified:
-        response = await self._follow(url, _request_headers(validators, accept))
+        response = await self._follow(url, request_headers(validators, accept))
         try:
-            if response.status == 304:
-                sent = validators or Validators()
-                return NotModified(
-                    url,
-                    etag=response.headers.get("ETag") or sent.etag,
-                    last_modified=response.headers.get("Last-Modified") or sent.last_modified,
-                )
-            if not 200 <= response.status < 300:
-                raise self._status_error(url, response)
+            status, headers = response.status, response.headers
+            if status == 304:
+                return not_modified_from(url, headers, validators)
+            if not 200 <= status < 300:
+                raise status_error(url, status, response.url.host, headers, self._clock)
             body = await self._read_body(url, response)
         finally:
             response.release()
-        media, charset = parse_content_type(response.headers.get("Content-Type"))
-        return FetchedPage(
-            url=url,
-            final_url=str(response.url),
-            status=response.status,
-            content_type=media,
-            charset=charset,
-            body=body,
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
-            headers=tuple((k.lower(), v) for k, v in response.headers.items()),
-        )
+        return page_from(url, str(response.url), status, headers, headers.items(), body)
 
     async def _follow(self, url: str, headers: dict[str, str]) -> aiohttp.ClientResponse:
         """Send, following up to ``max_redirects`` redirects, each hop checked first."""
@@ -376,23 +359,6 @@ class FeedPoller:
             body.add(chunk)
         return body.finish()
 
-    def _status_error(self, url: str, response: aiohttp.ClientResponse) -> HTTPStatusError:
-        now = _server_time(response.headers.get("Date", "")) or self._clock()
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
-        message = f"HTTP {response.status} from {response.url.host}"
-        if retry_after is not None:
-            message += f" (retry after {retry_after:.0f}s)"
-        return HTTPStatusError(url, response.status, retry_after, message)
-
-
-def _request_headers(validators: Validators | None, accept: str) -> dict[str, str]:
-    headers = {"Accept": accept}
-    if validators and validators.etag:
-        headers["If-None-Match"] = validators.etag
-    if validators and validators.last_modified:
-        headers["If-Modified-Since"] = validators.last_modified
-    return headers
-
 
 def _cookie_header(jar: aiohttp.CookieJar, url: URL) -> str:
     return "; ".join(f"{name}={morsel.value}" for name, morsel in jar.filter_cookies(url).items())
@@ -407,14 +373,6 @@ def _legacy_numeric(host: str) -> bool:
     except ValueError:
         return True
     return False
-
-
-def _server_time(value: str) -> datetime | None:
-    """The server's Date: an HTTP-date Retry-After is relative to the server's clock."""
-    try:
-        return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def _map_error(exc: BaseException, url: str) -> FetchError:
