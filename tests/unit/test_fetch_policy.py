@@ -245,14 +245,16 @@ def test_guard_connects_to_the_checked_ip_not_the_name() -> None:
     assert network.asked == ["93.184.216.34"]
 
 
-@pytest.mark.parametrize(
-    ("host", "address", "category"),
-    [
-        ("rebind.example", "127.0.0.1", "loopback"),
-        ("metadata.example", "169.254.169.254", "link-local"),
-        ("mapped.example", "::ffff:10.0.0.1", "private"),
-    ],
-)
+# Names that resolve to a non-public address: both guards (httpx backend, aiohttp
+# resolver) must refuse them before any connection.
+REFUSED_HOSTS = [
+    ("rebind.example", "127.0.0.1", "loopback"),
+    ("metadata.example", "169.254.169.254", "link-local"),
+    ("mapped.example", "::ffff:10.0.0.1", "private"),
+]
+
+
+@pytest.mark.parametrize(("host", "address", "category"), REFUSED_HOSTS)
 def test_guard_refuses_before_connecting(host: str, address: str, category: str) -> None:
     network = RecordingNetwork()
     guard = GuardedBackend(allow_private=False, resolver=DNS, inner=network)
@@ -310,14 +312,7 @@ def test_poller_guard_hands_aiohttp_only_the_checked_ip() -> None:
     assert network.asked == ["93.184.216.34"]
 
 
-@pytest.mark.parametrize(
-    ("host", "address", "category"),
-    [
-        ("rebind.example", "127.0.0.1", "loopback"),
-        ("metadata.example", "169.254.169.254", "link-local"),
-        ("mapped.example", "::ffff:10.0.0.1", "private"),
-    ],
-)
+@pytest.mark.parametrize(("host", "address", "category"), REFUSED_HOSTS)
 def test_poller_guard_refuses_before_connecting(host: str, address: str, category: str) -> None:
     network = FakeInternet()
     guard = GuardedResolver(False, DNS, route=network.route)
