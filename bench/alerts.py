@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _service import write_config  # noqa: E402
+
 from tests.support.fake_slack import Call, FakeSlack  # noqa: E402
 from tests.support.httpserver import LocalServer, Route  # noqa: E402
 from tests.support.pages import article, rss  # noqa: E402
@@ -155,19 +157,6 @@ def model_path(given: Path | None, tmp: Path) -> Path:
     print("training the model once (a few tens of seconds)...", file=sys.stderr)
     train_command(path)
     return path
-
-
-def write_config(tmp: Path, feed_url: str, slack: FakeSlack, model: Path) -> Path:
-    config = tmp / "monitor.toml"
-    config.write_text(
-        f'[state]\npath = "{tmp / "state.sqlite3"}"\n'
-        '[polling]\nallow_private_addresses = true\ntimeout = "5s"\n'
-        f'[classifier]\nmodel_path = "{model}"\n'
-        f'[slack]\nchannel = "{slack.channel}"\napi_url = "{slack.api_url}"\n'
-        f'[[feeds]]\nurl = "{feed_url}"\ninterval = "1s"\n',
-        encoding="utf-8",
-    )
-    return config
 
 
 def wait_until_polling(server: LocalServer, timeout: float = 120.0) -> None:

@@ -42,6 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _service import write_config  # noqa: E402
+
 from classifiers.vocab import app_names, place_names  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 from tests.support.httpserver import LocalServer, Route  # noqa: E402
@@ -102,19 +104,6 @@ def feed_body(base: str, day: str, rows: list[dict[str, Any]]) -> bytes:
     ).encode()
 
 
-def write_config(tmp: Path, feed_url: str, slack: FakeSlack, model: Path) -> Path:
-    config = tmp / "monitor.toml"
-    config.write_text(
-        f'[state]\npath = "{tmp / "state.sqlite3"}"\n'
-        '[polling]\nallow_private_addresses = true\ntimeout = "5s"\nconcurrency = 2\n'
-        f'[classifier]\nmodel_path = "{model}"\n'
-        f'[slack]\nchannel = "{slack.channel}"\napi_url = "{slack.api_url}"\n'
-        f'[[feeds]]\nurl = "{feed_url}"\ninterval = "1s"\n',
-        encoding="utf-8",
-    )
-    return config
-
-
 def replay(
     items: list[dict[str, Any]], model: Path, tmp: Path
 ) -> tuple[list[tuple[str, bool]], dict[str, tuple[float, str]], list[str]]:
@@ -130,7 +119,7 @@ def replay(
     now = [datetime(2000, 1, 1, tzinfo=UTC)]
     with LocalServer() as server, FakeSlack() as slack:
         server.set("/feed.xml", Route(body=feed_body(server.url, "2000-01-01", [])))
-        config = write_config(tmp, server.url_for("/feed.xml"), slack, model)
+        config = write_config(tmp, server.url_for("/feed.xml"), slack, model, concurrency=2)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
         settings = load_settings(config, env | {"MONITOR_SLACK_BOT_TOKEN": slack.token})
         app = build_app(settings, clock=lambda: now[0], scorer=build_scorer(settings))
