@@ -27,8 +27,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from training.background import background_dir
 from training.data import data_sha256, load_examples, trainable
 from training.evaluate import background_floor
@@ -36,7 +34,7 @@ from training.gate import gate_failures, load_gate
 from training.progress import heartbeat
 from training.train import (
     FALLBACK_FLOOR,
-    HELDOUT_CHUNK,
+    background_scores,
     cross_validate,
     cv_metrics,
     train_model,
@@ -84,10 +82,7 @@ def measure(output: Path = FALLBACK_FLOOR) -> dict[str, object]:
     with (folder / "items.jsonl").open(encoding="utf-8") as handle:
         texts = [str(json.loads(line)["text"]) for line in handle if line.strip()]
     with heartbeat(f"scoring {len(texts)} background items with the fallback model"):
-        scores = np.concatenate([
-            artifact.scores([("", text) for text in texts[start : start + HELDOUT_CHUNK]])
-            for start in range(0, len(texts), HELDOUT_CHUNK)
-        ])  # fmt: skip
+        scores = background_scores(artifact.pipeline, texts)
     gate = load_gate()
     rate, floor = RATES[-1], background_floor(scores, RATES[-1])
     for candidate in RATES:  # the strictest budget whose CV metrics still pass the gate

@@ -105,13 +105,20 @@ def heldout_floor(
     texts = held_out_texts(ids, folder)
     if not texts:
         return None
-    features = pipeline.named_steps["features"]
-    parts = []
     with heartbeat(f"scoring {len(texts)} held-out background items"):
-        for start in range(0, len(texts), HELDOUT_CHUNK):  # bounded: retrains run in-service
-            chunk = [document_text("", text) for text in texts[start : start + HELDOUT_CHUNK]]
-            parts.append(ban_probabilities(pipeline, features.transform(chunk)))
-    return background_floor(np.concatenate(parts)), len(texts)
+        scores = background_scores(pipeline, texts)
+    return background_floor(scores), len(texts)
+
+
+def background_scores(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """P(ban) of background bullets (text only), ``HELDOUT_CHUNK`` at a time: bounded
+    memory, since retrains run inside the service."""
+    features = pipeline.named_steps["features"]
+    parts = [np.zeros(0)]
+    for start in range(0, len(texts), HELDOUT_CHUNK):
+        chunk = [document_text("", text) for text in texts[start : start + HELDOUT_CHUNK]]
+        parts.append(ban_probabilities(pipeline, features.transform(chunk)))
+    return np.concatenate(parts)
 
 
 def final_metrics(
