@@ -214,13 +214,14 @@ class Extractor:
             self._idle.put(slot)
         self._closed = threading.Event()
 
-    def extract(self, html: str, url: str) -> Extracted:
-        """The article on a decoded HTML page. Raises ``ExtractError``."""
+    def extract(self, html: str, url: str, *, with_date: bool = True) -> Extracted:
+        """The article on a decoded HTML page (its date only ``with_date``). Raises
+        ``ExtractError``."""
         slot = self._borrow()
         try:
             if slot.served >= self.recycle_after:
                 slot.stop()
-            raw = slot.run(html[: self.max_chars], url, self.timeout)
+            raw = slot.run(html[: self.max_chars], url, self.timeout, with_date)
             if (slot.rss() or 0) > self.max_rss:
                 slot.stop()  # replaced on its next page
         finally:
