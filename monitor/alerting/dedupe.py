@@ -16,6 +16,7 @@ almost no 5-word shingles, see the seeds in the threshold comment.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -88,9 +89,23 @@ def minhash_signature(text: str, *, num_perm: int = NUM_PERM) -> bytes:
     import numpy as np
     from datasketch import MinHash  # here, not at import: it pulls in scipy (~1 s)
 
-    sketch = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
+    sketch = MinHash(
+        num_perm=num_perm, seed=_SEED, scheme=_SCHEME, permutations=_permutations(num_perm)
+    )
     sketch.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
     return _MAGIC + np.asarray(sketch.hashvalues, dtype="<u4").tobytes()
+
+
+@functools.cache
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded permutations every signature uses, drawn once (datasketch draws them
+    again for each ``MinHash``)."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME).permutations
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
 
 
 def similarity(sig_a: bytes, sig_b: bytes) -> float:
