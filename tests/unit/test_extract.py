@@ -353,6 +353,39 @@ def test_the_worker_reads_the_metadata_trafilatura_would(page: str, url: str) ->
     assert undated == (expected[0], expected[1], None, *expected[3:])
 
 
+def _table_page() -> str:
+    rows = "".join(f"<tr><td>{p}</td></tr>" for p in ARTICLE_PARAGRAPHS * 2)
+    return f"<html><body><h1>Tabled</h1><table>{rows}</table></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("page", "compared"),
+    [
+        (NEWS_PAGE, False),  # long, paragraphs, nothing to sanitise: the fast result stands
+        (
+            f"<html><body>{_body('Short')}</article></body></html>".replace(
+                "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS[1:]), ""
+            ),
+            True,
+        ),
+        (_table_page(), True),
+        ("<html><body><script>x()</script></body></html>", True),  # nothing found
+    ],
+)
+def test_results_the_comparison_could_change_are_extracted_with_it(
+    page: str, compared: bool
+) -> None:
+    from trafilatura.utils import load_html
+
+    from monitor.ingest.workers import _extract, _may_compare_otherwise
+
+    url = "https://planet.example/a"
+    assert _may_compare_otherwise(_extract(load_html(page), url, fast=True)) is compared
+    full = _extract(load_html(page), url, fast=False)
+    result = run_trafilatura(page, url)
+    assert (result[1] if result else None) == (full.text if full else None)
+
+
 def test_the_page_date_is_looked_for_only_when_asked(extractor: Extractor) -> None:
     url = "https://planet.example/tech/telegram-block"
     assert extractor.extract(NEWS_PAGE, url).date == datetime(2025, 3, 4, tzinfo=UTC)
