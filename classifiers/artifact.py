@@ -49,6 +49,7 @@ import skops.io as sio
 from sklearn.pipeline import Pipeline
 
 from classifiers.archive import check_inner, read_capped, read_members
+from classifiers.features import FastFeatures
 from classifiers.meaning import analyse, plain_why
 from classifiers.pipeline import (
     SKOPS_TRUSTED_TYPES,
@@ -105,6 +106,7 @@ class ModelArtifact:
     def __init__(self, pipeline: Pipeline, metadata: ModelMetadata) -> None:
         self.pipeline = pipeline
         self.metadata = metadata
+        self._features = FastFeatures(pipeline.named_steps["features"])
         # Cached once: explanations then cost one sparse multiply per batch.
         self._coefficients = word_coefficients(pipeline)
         self._names = word_names(pipeline)
@@ -141,7 +143,7 @@ class ModelArtifact:
         if not docs:
             return []
         texts = [document_text(title, text) for title, text in docs]
-        features = self.pipeline.named_steps["features"].transform(texts)
+        features = self._features.transform(texts)
         scores = ban_probabilities(self.pipeline, features)
         terms = top_terms(features, self._coefficients, self._names, top_k)
         threshold = self.metadata.threshold
@@ -159,7 +161,7 @@ class ModelArtifact:
         if not docs:
             return np.zeros(0)
         texts = [document_text(title, text) for title, text in docs]
-        features = self.pipeline.named_steps["features"].transform(texts)
+        features = self._features.transform(texts)
         return ban_probabilities(self.pipeline, features)
 
     def save(self, path: Path) -> None:

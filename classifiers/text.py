@@ -49,20 +49,22 @@ def document_text(title: str, text: str) -> str:
         headline, body = _first_sentence(body)
     elif body.lower().startswith(headline.lower()):
         body = body[len(headline) :].lstrip(_SEPARATORS)
-    parts = [headline] * TITLE_REPEAT if headline else []
     lead = _cut(body, LEAD_CHARS)
-    if lead:
-        parts.append(lead)
-    if not parts:
+    if not headline and not lead:
         return ""
-    marked = mark_entities("\n".join(parts))
-    marked_headline, _, rest = marked.partition("\n")
-    lead = rest.partition("\n")[2] if TITLE_REPEAT > 1 else rest  # after the repeated title
-    meaning = analyse_marked(marked_headline, lead, verbless=False)
+    # Marked line by line (a name never spans a line): the headline once for its copies.
+    marked_lead = mark_entities(lead) if lead else ""
+    if headline:
+        marked_headline = mark_entities(headline)
+        lines = [marked_headline] * TITLE_REPEAT + ([marked_lead] if lead else [])
+    else:  # a lead alone is read as the headline
+        marked_headline, marked_lead = marked_lead, ""
+        lines = [marked_headline]
+    meaning = analyse_marked(marked_headline, marked_lead, verbless=False)
     tokens = meaning_tokens(meaning)
-    if not is_ban_clause(meaning) and lead_ban(lead) is not None:
+    if not is_ban_clause(meaning) and lead_ban(marked_lead) is not None:
         tokens += " " + LEAD_TOKEN
-    return marked + "\n" + tokens
+    return "\n".join(lines) + "\n" + tokens
 
 
 def _squash(value: str) -> str:

@@ -146,10 +146,20 @@ _US = re.compile(r"(?<![\w.])(U\.S\.|US|U\.K\.|UK|EU|UAE)(?![\w-])")
 
 def mark_entities(text: str) -> str:
     """``text`` with ``_app_`` before app names and ``_place_`` after place names."""
-    text = _APPS_ANY_CASE.sub(rf"{APP_MARK} \1", text)
-    text = _APPS_EXACT.sub(rf"{APP_MARK} \1", text)
-    text = _PLACES.sub(rf"\1 {PLACE_MARK}", text)
-    return _US.sub(rf"\1 {PLACE_MARK}", text)
+    # Replacement functions, not "\1" templates: Python 3.11 expands a template in
+    # Python code for every match, which took ~40 % of the time of this function.
+    text = _APPS_ANY_CASE.sub(_mark_app, text)
+    text = _APPS_EXACT.sub(_mark_app, text)
+    text = _PLACES.sub(_mark_place, text)
+    return _US.sub(_mark_place, text)
+
+
+def _mark_app(match: re.Match[str]) -> str:
+    return f"{APP_MARK} {match[1]}"
+
+
+def _mark_place(match: re.Match[str]) -> str:
+    return f"{match[1]} {PLACE_MARK}"
 
 
 def app_names(text: str) -> set[str]:

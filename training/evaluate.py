@@ -31,6 +31,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
+from classifiers.features import FastFeatures
 from classifiers.pipeline import ban_probabilities, build_pipeline
 from classifiers.text import document_text
 from training.data import Example, trainable
@@ -207,7 +208,7 @@ def cross_val_scores(
             pipeline = fit_pipeline(
                 docs[train_idx], labels[train_idx], weights[train_idx], kind, seed
             )
-        features = pipeline.named_steps["features"].transform(docs[test_idx])
+        features = FastFeatures(pipeline.named_steps["features"]).transform(docs[test_idx])
         scores[test_idx] = ban_probabilities(pipeline, features)
     return scores
 

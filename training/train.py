@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from classifiers.artifact import ModelArtifact
+from classifiers.features import FastFeatures
 from classifiers.pipeline import ban_probabilities
 from classifiers.text import document_text
 from training.background import held_out_texts, is_background
@@ -113,7 +114,7 @@ def heldout_floor(
 def background_scores(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
     """P(ban) of background bullets (text only), ``HELDOUT_CHUNK`` at a time: bounded
     memory, since retrains run inside the service."""
-    features = pipeline.named_steps["features"]
+    features = FastFeatures(pipeline.named_steps["features"])
     parts = [np.zeros(0)]
     for start in range(0, len(texts), HELDOUT_CHUNK):
         chunk = [document_text("", text) for text in texts[start : start + HELDOUT_CHUNK]]
