@@ -146,7 +146,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
-    from monitor.bootstrap import build_app, build_scorer, model_ready, one_at_a_time, serve_http
+    from monitor.bootstrap import (
+        build_app,
+        build_scorer,
+        freeze_heap,
+        model_ready,
+        one_at_a_time,
+        serve_http,
+    )
     from monitor.scoring.score import BackgroundScorer
     from monitor.service import Service, StartupInterrupted, interruptible_startup
 
@@ -154,9 +161,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with interruptible_startup(stop):  # SIGTERM while training/loading: exit 0 at once
             if model_ready(settings):  # loaded on a thread, after the first requests
-                scorer: ScorerPort = BackgroundScorer(lambda: build_scorer(settings))
+                background = BackgroundScorer(lambda: build_scorer(settings))
+                background.when_ready(freeze_heap)
+                scorer: ScorerPort = background
             else:  # the first start trains, here, where a stop signal can interrupt it
                 scorer = build_scorer(settings)
+                freeze_heap()
             app = build_app(settings, scorer=scorer, stop=stop)
             if isinstance(scorer, BackgroundScorer) and not args.once:
                 # the service warms it up once a feed answered; --once loads it for the

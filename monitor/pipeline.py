@@ -208,7 +208,8 @@ def fetch_article(item: FeedItem, deps: Deps) -> Article:
         return build_article(item, page, None, f"not html: {page.content_type}", now)
     html = decode_html(page.body, page.charset)
     try:
-        extracted = deps.extractor.extract(html, page.final_url)
+        # the feed's timestamp wins over the page's (build_article): no date search then
+        extracted = deps.extractor.extract(html, page.final_url, with_date=item.published is None)
     except ExtractError as exc:
         return build_article(item, page, None, f"extraction failed: {exc}", now)
     share = link_share(html, extracted.text)

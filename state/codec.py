@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Collection
@@ -48,7 +49,11 @@ def summary_to_json(summary: Summary) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
+@functools.lru_cache(maxsize=1024)
 def summary_from_json(text: str) -> Summary:
+    """The ``Summary`` stored as ``text``. Memoised (a ``Summary`` is immutable): filing
+    reads every event of the lifecycle window for each ban item, the drain every pending
+    alert on each pass, mostly the same texts again."""
     data: dict[str, Any] = json.loads(text)
     known = {name: data[name] for name in Summary.__dataclass_fields__ if name in data}
     for name in ("apps", "evidence", "why"):

@@ -58,12 +58,15 @@ def decide(
     """Pure: story match first (same text = same event), then event match, else new."""
     by_id = {event.id: event for event in recent}
     if signature is not None:
-        for story in stories:
-            if story.minhash is None or story.event_id not in by_id:
-                continue
-            if dedupe.similarity(signature, story.minhash) >= near_duplicate:
-                origin = story.story_of or story.item_id
-                return Decision("update", story.event_id, origin, by_id[story.event_id])
+        candidates = [
+            (s.minhash, by_id[s.event_id], s.story_of or s.item_id)
+            for s in stories
+            if s.minhash is not None and s.event_id is not None and s.event_id in by_id
+        ]
+        scores = dedupe.similarities(signature, [minhash for minhash, _, _ in candidates])
+        for (_, event, origin), score in zip(candidates, scores, strict=True):
+            if score >= near_duplicate:
+                return Decision("update", event.id, origin, event)
     for event in recent:
         if events.same_event(event.summary, summary):
             return Decision("update", event.id, None, event)
@@ -150,7 +153,8 @@ class AlertingIngest:
             self.tiers.reaction_replies,
         )
         if routing.route == "file":
-            return self._file(tx, item_id, scored, summary, found, at, now)
+            recent = _within(tracked, at, self.window)  # tracked spans a wider window
+            return self._file(tx, item_id, scored, summary, found, recent, at, now)
         if routing.route in ("status", "reply") and about is not None:
             return self._reply(tx, item_id, summary, about, follow, routing, at, now)
         if routing.route != "ignore":
@@ -198,19 +202,14 @@ class AlertingIngest:
         scored: Scored,
         summary: Summary,
         found: Cues,
+        recent: Sequence[StoredEvent],
         at: datetime,
         now: datetime,
     ) -> int:
         text = f"{scored.article.title}\n{scored.article.text}"
         signature = dedupe.minhash_signature(text)
-        decision = decide(
-            summary,
-            signature,
-            tx.stories_near(at, self.window),
-            tx.events_near(at, self.window),
-            at,
-            self.near_duplicate,
-        )
+        stories = tx.stories_near(at, self.window)
+        decision = decide(summary, signature, stories, recent, at, self.near_duplicate)
         alert_id = f"al-{secrets.token_hex(8)}"
         facts: tuple[str, ...] = ()
         status: str | None
@@ -239,3 +238,9 @@ class AlertingIngest:
         )
         tx.insert_alert(alert, parent_id)
         return 1
+
+
+def _within(tracked: Sequence[StoredEvent], at: datetime, window: timedelta) -> list[StoredEvent]:
+    """Pure: ``FilingTx.events_near(at, window)`` from the events already read with a wider
+    window in the same transaction (same rule, same order)."""
+    return [e for e in tracked if e.last_seen >= at - window and e.first_seen <= at + window]

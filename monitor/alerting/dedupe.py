@@ -4,7 +4,8 @@ Canonical URLs live in ``monitor.ingest.urls``.
 
 * ``text_fingerprint(text)``: sha256 of the normalised text (exact duplicates).
 * ``minhash_signature(text)``: a MinHash of the text's 5-word shingles, as ``bytes`` to
-  store in SQLite; ``similarity(a, b)`` estimates the Jaccard similarity of two texts.
+  store in SQLite; ``similarity(a, b)`` estimates the Jaccard similarity of two texts
+  (``similarities(a, others)``: of one text with many).
   ``NEAR_DUPLICATE_THRESHOLD`` is the similarity at or above which two texts are one
   story (a syndicated copy), chosen from the measurements below.
 
@@ -15,9 +16,11 @@ almost no 5-word shingles, see the seeds in the threshold comment.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy loads with the first signature, not at start-up (~0.25 s)
@@ -86,9 +89,23 @@ def minhash_signature(text: str, *, num_perm: int = NUM_PERM) -> bytes:
     import numpy as np
     from datasketch import MinHash  # here, not at import: it pulls in scipy (~1 s)
 
-    sketch = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
+    sketch = MinHash(
+        num_perm=num_perm, seed=_SEED, scheme=_SCHEME, permutations=_permutations(num_perm)
+    )
     sketch.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
     return _MAGIC + np.asarray(sketch.hashvalues, dtype="<u4").tobytes()
+
+
+@functools.cache
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded permutations every signature uses, drawn once (datasketch draws them
+    again for each ``MinHash``)."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME).permutations
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
 
 
 def similarity(sig_a: bytes, sig_b: bytes) -> float:
@@ -103,6 +120,28 @@ def similarity(sig_a: bytes, sig_b: bytes) -> float:
     import numpy as np
 
     return float(np.count_nonzero(a == b)) / len(a)
+
+
+def similarities(signature: bytes, others: Sequence[bytes]) -> list[float]:
+    """``[similarity(signature, other) for other in others]`` in one array comparison (a
+    filing compares each ban report with every recent story: ~3 us each instead of ~3 ms
+    for 600 stories)."""
+    mine = _values(signature)
+    scores = [0.0] * len(others)
+    if mine is None or len(mine) == 0:
+        return scores
+    import numpy as np
+
+    size = len(_MAGIC) + 4 * len(mine)
+    rows = [
+        i for i, other in enumerate(others) if len(other) == size and _values(other) is not None
+    ]
+    if rows:
+        stacked = np.frombuffer(b"".join(bytes(others[i])[len(_MAGIC) :] for i in rows), "<u4")
+        equal = np.count_nonzero(stacked.reshape(len(rows), len(mine)) == mine, axis=1)
+        for i, count in zip(rows, equal.tolist(), strict=True):
+            scores[i] = count / len(mine)
+    return scores
 
 
 def _values(signature: bytes) -> np.ndarray | None:

@@ -43,8 +43,9 @@ class PollerPort(Protocol):
 
 
 class ExtractorPort(Protocol):
-    def extract(self, html: str, url: str) -> Extracted:
-        """Extract an article from decoded HTML; raises ``ExtractError``."""
+    def extract(self, html: str, url: str, *, with_date: bool = True) -> Extracted:
+        """Extract an article from decoded HTML; raises ``ExtractError``. The page's date
+        is looked for only ``with_date`` (the feed item has none of its own)."""
 
 
 class ScorerPort(Protocol):

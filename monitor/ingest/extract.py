@@ -8,8 +8,9 @@ extracted text and the feed summary.
   given an ASCII-only sample picks windows-1252 and turns the rest into mojibake), then
   charset_normalizer, then UTF-8 with replacement.
   Labels follow browsers (WHATWG): "iso-8859-1" and "us-ascii" mean windows-1252.
-* ``Extractor.extract(html, url) -> Extracted``: trafilatura in long-lived worker
-  PROCESSES with a hard deadline; when its text is under 500 characters, the worker also
+* ``Extractor.extract(html, url, with_date=True) -> Extracted``: trafilatura in long-lived
+  worker PROCESSES with a hard deadline (the page's date is looked for only
+  ``with_date``: the feed item has none); when its text is under 500 characters, the worker also
   asks readability-lxml and keeps the longer plausible text (``monitor.ingest.readable``:
   link-dense or short results are boilerplate and are not taken). Neither Python API has
   a timeout and some pages never finish; a worker past the deadline is killed and
@@ -214,13 +215,14 @@ class Extractor:
             self._idle.put(slot)
         self._closed = threading.Event()
 
-    def extract(self, html: str, url: str) -> Extracted:
-        """The article on a decoded HTML page. Raises ``ExtractError``."""
+    def extract(self, html: str, url: str, *, with_date: bool = True) -> Extracted:
+        """The article on a decoded HTML page (its date only ``with_date``). Raises
+        ``ExtractError``."""
         slot = self._borrow()
         try:
             if slot.served >= self.recycle_after:
                 slot.stop()
-            raw = slot.run(html[: self.max_chars], url, self.timeout)
+            raw = slot.run(html[: self.max_chars], url, self.timeout, with_date)
             if (slot.rss() or 0) > self.max_rss:
                 slot.stop()  # replaced on its next page
         finally:

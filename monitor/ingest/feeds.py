@@ -217,6 +217,8 @@ def _clean(text: str) -> str:
 
 
 def _strip_tags(markup: str) -> str:
+    if "<" not in markup and "&" not in markup:
+        return markup  # no tag, comment or entity: the parser would hand it back as is
     stripper = _TagStripper()
     # HTML5: a comment without "-->" runs to the end; Python 3.11's HTMLParser would
     # hand the unclosed rest back as text ("safe<!--").

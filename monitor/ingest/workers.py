@@ -1,7 +1,7 @@
 """Worker processes for article extraction (used by ``monitor.ingest.extract.Extractor``).
 
 A ``Worker`` is one slot holding a long-lived worker process; ``Worker.run(html, url,
-timeout)`` hands one page over and returns the task's ``RawResult``, or raises
+timeout, with_date)`` hands one page over and returns the task's ``RawResult``, or raises
 ``ExtractError`` ("timeout after 15s" after killing a worker past the deadline, "worker
 crashed", "worker did not start", or the task's own error message). A worker that died
 or was killed is replaced on the next ``run``. Only HTML is ever handed over.
@@ -13,7 +13,7 @@ longer plausible text wins. Both run here, under the same deadline.
 Workers are fresh interpreters started with ``subprocess`` (fork+exec) running
 ``worker_entry``, talking over two pipes (``multiprocessing.connection.Connection``):
 the parent sends its ``sys.path`` and the pickled task, the worker answers
-``("ready", None)``, then each ``(html, url)`` job gets ``("ok", result)`` or
+``("ready", None)``, then each ``(html, url, with_date)`` job gets ``("ok", result)`` or
 ``("error", message)``; ``None`` or EOF ends the worker. Nothing of the multithreaded
 parent (the pipeline runs feeds in threads) is forked, and the parent's ``__main__`` is
 never re-imported (multiprocessing's "spawn" and "forkserver" both do that). Start-up
@@ -50,7 +50,7 @@ from monitor.ingest import readable
 # What a worker sends back: (title, text, date "YYYY-MM-DD" or None, sitename, language),
 # or None when trafilatura found nothing. Plain values, cheap to pickle.
 RawResult = tuple[str, str, str | None, str, str | None] | None
-Task = Callable[[str, str], RawResult]
+Task = Callable[[str, str, bool], RawResult]  # (html, url, with_date)
 
 _RESET_CACHES_EVERY = 100
 TRIM_AFTER_CHARS = 200_000  # smaller pages leave little behind; a trim takes 0.4-5 ms
@@ -58,11 +58,11 @@ _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _WORKER_CODE = "from monitor.ingest.workers import worker_entry; worker_entry()"
 
 
-def run_extraction(html: str, url: str) -> RawResult:
+def run_extraction(html: str, url: str, with_date: bool = True) -> RawResult:
     """The default worker task: trafilatura, and when its text is under
     ``readable.TRY_BELOW`` characters, readability-lxml's plausible text if longer.
     Runs inside a worker process only."""
-    result = run_trafilatura(html, url)
+    result = run_trafilatura(html, url, with_date)
     text = result[1] if result is not None else ""
     if len(text.strip()) >= readable.TRY_BELOW:
         return result
@@ -74,35 +74,111 @@ def run_extraction(html: str, url: str) -> RawResult:
     return (result[0], rescued, *result[2:])
 
 
-def run_trafilatura(html: str, url: str) -> RawResult:
+def run_trafilatura(html: str, url: str, with_date: bool = True) -> RawResult:
     """trafilatura alone (the first step of ``run_extraction``). Runs inside a worker
     process only.
 
-    The page's date is read from its markup (meta tags, ``<time>``) only: htmldate's
-    extensive search, a regex pass over the whole page text, cost ~30 ms of the ~50 ms
-    a news page took, and an article's date is the feed item's whenever it has one."""
-    import trafilatura  # imported here: the parent process never runs trafilatura
+    The page is parsed once: trafilatura extracts the text from a copy of the tree
+    (without its metadata step; fast first, see ``_extract``), and ``page_metadata``
+    reads the title, the site name and, only when ``with_date`` (the feed item has no
+    date of its own), the date from the tree."""
+    from trafilatura.utils import load_html  # the parent process never runs trafilatura
+
+    tree = load_html(html)
+    if tree is None:
+        return None
+    doc = _extract(tree, url, fast=True)
+    if _may_compare_otherwise(doc):
+        doc = _extract(tree, url, fast=False)
+    if doc is None:
+        return None
+    title, sitename, day = page_metadata(tree, url, with_date)
+    return (title, str(doc.text or ""), day, sitename, None)
+
+
+FAST_MIN_CHARS = 500  # a shorter fast result is extracted again with the comparison
+
+
+def _extract(tree: Any, url: str, *, fast: bool) -> Any:
+    """trafilatura's ``Document`` for the text of a parsed page (a copy of it), or None."""
+    import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html,
+        tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,
         favor_precision=True,
         include_comments=False,
-        date_extraction_params={
-            "original_date": True,
-            "extensive_search": False,
-            "max_date": date.today().isoformat(),
-        },
+        fast=fast,
     )
-    if doc is None or isinstance(doc, dict):  # a dict only with as_dict=True
-        return None
+    return None if doc is None or isinstance(doc, dict) else doc  # a dict only with as_dict
+
+
+def _may_compare_otherwise(doc: Any) -> bool:
+    """Whether trafilatura's comparison step (``fast=False``: its readability port and
+    jusText, ~6 of the ~10 ms a farm page takes) could replace this fast result. In
+    precision mode it looks beyond its own text when that text is empty or short (jusText
+    under 250 characters), has no paragraph text or more tables than paragraphs (when
+    readability finds over 500), or keeps elements it sanitises (aside, figure, nav, ...):
+    such results, and any under ``FAST_MIN_CHARS``, are extracted again with it. Not
+    seen from the result: readability finding twice as much text as a long, clean one.
+    Nor is fast mode's keeping of teaser sections. On the 22 labelled stand-in pages and
+    108 others (the farm's, the tests', the libraries' test pages) the texts equal
+    ``fast=False``'s."""
+    if doc is None or len(doc.text or "") < FAST_MIN_CHARS:
+        return True
+    from trafilatura.external import SANITIZED_XPATH
+
+    body = doc.body
+    if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
+        return True
+    return bool(body.xpath(SANITIZED_XPATH))
+
+
+def page_metadata(tree: Any, url: str, with_date: bool = True) -> tuple[str, str, str | None]:
+    """(title, site name, date "YYYY-MM-DD" or None) of a parsed page: the values
+    trafilatura's own metadata step (``bare_extraction(with_metadata=True)``) gives, by
+    the same functions, without the parts the service never uses. On a news page that
+    step cost ~15 ms of a ~25 ms extraction: authors (~8 ms), categories and tags
+    (~1.5 ms), and the date (~4.5 ms on a page without date meta tags), which is only
+    needed when the feed item has none (``with_date``). The date is read from the markup
+    (meta tags, ``<time>``) only: htmldate's extensive search, a regex pass over the whole
+    page text, cost ~30 ms more."""
+    from htmldate import find_date
+    from trafilatura.metadata import (
+        META_URL,
+        examine_meta,
+        extract_meta_json,
+        extract_sitename,
+        extract_title,
+        extract_url,
+    )
+
+    meta = examine_meta(tree)
+    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader has bugs: skipped
+        meta = extract_meta_json(tree, meta)
+    meta.title = meta.title or extract_title(tree)
+    meta.url = meta.url or extract_url(tree, url)
+    meta.sitename = meta.sitename or extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")  # a Twitter handle
+        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+            meta.sitename = meta.sitename.title()
+    elif meta.url and (match := META_URL.match(meta.url)):
+        meta.sitename = match[1]
+    if with_date:
+        meta.date = find_date(
+            tree,
+            url=meta.url,
+            original_date=True,
+            extensive_search=False,
+            max_date=date.today().isoformat(),
+        )
+    meta.clean_and_trim()  # trafilatura's: entities, spaces, control characters, length
     return (
-        str(doc.title or ""),
-        str(doc.text or ""),
-        str(doc.date) if doc.date else None,
-        str(doc.sitename or ""),
-        str(doc.language) if doc.language else None,
+        str(meta.title or ""),
+        str(meta.sitename or ""),
+        str(meta.date) if meta.date else None,
     )
 
 
@@ -110,7 +186,7 @@ def worker_entry() -> None:
     """Main of a worker process: ``python -c ... <jobs fd> <replies fd>``.
 
     Receives the parent's ``sys.path`` and the task (a pickled module-level function),
-    says "ready", then serves (html, url) jobs until None or EOF.
+    says "ready", then serves (html, url, with_date) jobs until None or EOF.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
     logging.disable(logging.WARNING)  # trafilatura's per-page warnings would flood stderr
@@ -146,9 +222,9 @@ def _malloc_trim() -> Callable[[], object]:
         return lambda: None
 
 
-def _receive(conn: Connection) -> tuple[str, str] | None:
+def _receive(conn: Connection) -> tuple[str, str, bool] | None:
     try:
-        job: tuple[str, str] | None = conn.recv()
+        job: tuple[str, str, bool] | None = conn.recv()
     except (EOFError, OSError):
         return None
     return job
@@ -178,10 +254,10 @@ class Worker:
         self._replies: Connection | None = None
         self.served = 0
 
-    def run(self, html: str, url: str, timeout: float) -> RawResult:
+    def run(self, html: str, url: str, timeout: float, with_date: bool = True) -> RawResult:
         jobs, replies = self._ensure_started()
         try:
-            jobs.send((html, url))
+            jobs.send((html, url, with_date))
             ready = replies.poll(timeout)
         except (OSError, EOFError) as exc:
             self.stop(kill=True)

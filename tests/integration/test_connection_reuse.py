@@ -24,7 +24,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 class NoExtractor:
-    def extract(self, html: str, url: str) -> Extracted:
+    def extract(self, html: str, url: str, *, with_date: bool = True) -> Extracted:
         raise ExtractError("no pages in this test")
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alerting.alerts import _within
 from monitor.core.errors import CorruptStoreError, SchemaVersionError
-from monitor.core.records import Article, Feed, FeedItem, Scored, Validators
+from monitor.core.records import Article, Feed, FeedItem, Scored, Summary, Validators
 from state.schema import SCHEMA_VERSION
 from state.sqlite import SQLiteStore
 
@@ -135,3 +136,19 @@ def test_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     with pytest.raises(CorruptStoreError, match="left untouched"):
         SQLiteStore(path)
     assert path.read_bytes() == garbage
+
+
+def test_events_near_a_narrower_window_is_a_filter_of_the_wider_read(store: SQLiteStore) -> None:
+    """Filing reads the events once with the lifecycle window and narrows them in memory
+    (``alerts._within``): the same events, in the same order, as asking the store."""
+    t0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    spans = [(-400, -300), (-9, -8), (-8, -7), (-3, 0), (0, 0), (1, 2), (7, 9), (8, 30)]
+    with store.transaction() as tx:
+        for n, (first, last) in enumerate(spans):
+            at = t0 + timedelta(days=first, microseconds=n * 1000 if n % 2 else 0)
+            tx.insert_event(f"ev-{n}", Summary(title=str(n)), at, f"al-{n}")
+            tx.add_source(f"ev-{n}", t0 + timedelta(days=last))
+        for at in (t0, t0 + timedelta(days=1, seconds=1), t0 - timedelta(days=8, hours=12)):
+            for window in (timedelta(0), timedelta(days=1), timedelta(days=7)):
+                wide = tx.events_near(at, timedelta(days=365))
+                assert _within(wide, at, window) == tx.events_near(at, window)

@@ -67,9 +67,11 @@ class FakeExtractor:
 
     texts: Mapping[str, str] = field(default_factory=dict)
     seen: list[str] = field(default_factory=list)
+    dated: list[bool] = field(default_factory=list)  # ``with_date`` of each call
 
-    def extract(self, html: str, url: str) -> Extracted:
+    def extract(self, html: str, url: str, *, with_date: bool = True) -> Extracted:
         self.seen.append(url)
+        self.dated.append(with_date)
         if url not in self.texts:
             raise ExtractError(f"{url}: nothing to extract")
         return Extracted("", self.texts[url], None, "", None)

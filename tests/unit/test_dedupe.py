@@ -15,6 +15,7 @@ from monitor.alerting.dedupe import (
     NEAR_DUPLICATE_THRESHOLD,
     minhash_signature,
     shingles,
+    similarities,
     similarity,
     text_fingerprint,
 )
@@ -143,6 +144,23 @@ def test_signatures_that_cannot_be_compared_give_zero() -> None:
     assert similarity(sig, minhash_signature("x y z", num_perm=64)) == 0.0
     assert similarity(sig, b"garbage") == 0.0
     assert similarity(sig, sig[4:]) == 0.0  # the format tag is missing
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["app", "ban", "court", "the", "news", "x"]), max_size=40))
+def test_similarities_are_the_pairwise_similarities(words: list[str]) -> None:
+    """The one-comparison form gives exactly the pairwise values, odd signatures included."""
+    sig = minhash_signature(" ".join(words))
+    others = [minhash_signature(" ".join(words[i:])) for i in range(0, len(words) + 1, 7)] + [
+        minhash_signature("x y z", num_perm=64),
+        b"garbage",
+        sig[4:],
+        b"",
+        sig,
+    ]
+    assert similarities(sig, others) == [similarity(sig, other) for other in others]
+    assert similarities(b"garbage", others) == [0.0] * len(others)
+    assert similarities(sig, []) == []
 
 
 def test_shingles_are_five_word_runs() -> None:

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -31,26 +31,26 @@ from monitor.ingest.extract import (
     run_trafilatura,
 )
 from monitor.ingest.workers import TRIM_AFTER_CHARS
-from tests.support.pages import aside_story
+from tests.support.pages import article, aside_story
 
 HANG_MARKER = "<!--test-hang-->"
 
 
-def hanging_task(html: str, url: str) -> RawResult:
+def hanging_task(html: str, url: str, with_date: bool = True) -> RawResult:
     """Sleeps far past any deadline on the marker; real trafilatura otherwise."""
     if html.startswith(HANG_MARKER):
         time.sleep(600)
-    return run_trafilatura(html, url)
+    return run_trafilatura(html, url, with_date)
 
 
-def crashing_task(html: str, url: str) -> RawResult:
+def crashing_task(html: str, url: str, with_date: bool = True) -> RawResult:
     """Dies like a segfaulting lxml would, on the marker."""
     if html.startswith("<!--test-crash-->"):
         os._exit(70)
-    return run_trafilatura(html, url)
+    return run_trafilatura(html, url, with_date)
 
 
-def pid_task(html: str, url: str) -> RawResult:
+def pid_task(html: str, url: str, with_date: bool = True) -> RawResult:
     """Reports the worker's pid (as sitename) and how much HTML it received (as text)."""
     return ("pid", str(len(html)), None, str(os.getpid()), None)
 
@@ -294,6 +294,103 @@ def test_the_default_task_rescues_a_story_trafilatura_drops(extractor: Extractor
     result = extractor.extract(page, "https://ledger.example/a")
     assert all(p in result.text for p in ARTICLE_PARAGRAPHS)
     assert "Most read" not in result.text and "cookies" not in result.text
+
+
+# The metadata the worker reads (title, site name, date) must be what trafilatura's own
+# metadata step gives: pages with og/JSON-LD/<title>-only metadata, a lower-case site
+# name, none at all (the URL's host), a date in a meta tag, in <time>, in the URL.
+def _body(title: str) -> str:
+    return f"<article><h1>{title}</h1>" + "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS)
+
+
+METADATA_PAGES = [
+    (NEWS_PAGE, "https://planet.example/tech/telegram-block"),
+    (
+        article("Regulator blocks app", ARTICLE_PARAGRAPHS, "the ledger").decode(),
+        "https://l.example/x",
+    ),
+    (
+        f"<html><head><title>Only a title | Site</title></head><body>{_body('Plain')}"
+        "</article></body></html>",
+        "https://www.plain.example/2024/05/06/story",
+    ),
+    (
+        '<html><head><script type=\'application/ld+json\'>{"@context": "https://schema.org", '
+        '"@type": "NewsArticle", "headline": "From JSON-LD", "datePublished": '
+        '"2024-01-02", "publisher": {"@type": "Organization", "name": "@ledger"}}'
+        "</script></head><body>"
+        f"{_body('JSON')}</article></body></html>",
+        "https://json.example/a",
+    ),
+    (
+        f"<html><body>{_body('Timed')}<time datetime='2023-07-08'>8 July</time></article>"
+        "</body></html>",
+        "https://timed.example/a",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "url"), METADATA_PAGES)
+def test_the_worker_reads_the_metadata_trafilatura_would(page: str, url: str) -> None:
+    import trafilatura
+
+    whole = trafilatura.bare_extraction(
+        page,
+        url=url,
+        with_metadata=True,
+        favor_precision=True,
+        include_comments=False,
+        date_extraction_params={
+            "original_date": True,
+            "extensive_search": False,
+            "max_date": date.today().isoformat(),
+        },
+    )
+    assert whole is not None and not isinstance(whole, dict)
+    expected = (whole.title or "", whole.text, whole.date, whole.sitename or "", None)
+    assert run_trafilatura(page, url, True) == expected
+    undated = run_trafilatura(page, url, False)
+    assert undated == (expected[0], expected[1], None, *expected[3:])
+
+
+def _table_page() -> str:
+    rows = "".join(f"<tr><td>{p}</td></tr>" for p in ARTICLE_PARAGRAPHS * 2)
+    return f"<html><body><h1>Tabled</h1><table>{rows}</table></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("page", "compared"),
+    [
+        (NEWS_PAGE, False),  # long, paragraphs, nothing to sanitise: the fast result stands
+        (
+            f"<html><body>{_body('Short')}</article></body></html>".replace(
+                "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS[1:]), ""
+            ),
+            True,
+        ),
+        (_table_page(), True),
+        ("<html><body><script>x()</script></body></html>", True),  # nothing found
+    ],
+)
+def test_results_the_comparison_could_change_are_extracted_with_it(
+    page: str, compared: bool
+) -> None:
+    from trafilatura.utils import load_html
+
+    from monitor.ingest.workers import _extract, _may_compare_otherwise
+
+    url = "https://planet.example/a"
+    assert _may_compare_otherwise(_extract(load_html(page), url, fast=True)) is compared
+    full = _extract(load_html(page), url, fast=False)
+    result = run_trafilatura(page, url)
+    assert (result[1] if result else None) == (full.text if full else None)
+
+
+def test_the_page_date_is_looked_for_only_when_asked(extractor: Extractor) -> None:
+    url = "https://planet.example/tech/telegram-block"
+    assert extractor.extract(NEWS_PAGE, url).date == datetime(2025, 3, 4, tzinfo=UTC)
+    undated = extractor.extract(NEWS_PAGE, url, with_date=False)
+    assert undated.date is None and undated.title and undated.sitename == "Daily Planet"
 
 
 def test_worker_start_up_is_cheap() -> None:

@@ -80,6 +80,25 @@ def test_run_feed_fetches_extracts_scores_and_stores_new_items(store: SQLiteStor
     assert fetcher.accepts[1:] == [ARTICLE_ACCEPT, ARTICLE_ACCEPT]  # articles ask for HTML
 
 
+def test_the_page_date_is_asked_for_only_when_the_feed_item_has_none(store: SQLiteStore) -> None:
+    dated = RSS.replace(
+        b"<guid>a</guid>", b"<guid>a</guid><pubDate>Sat, 01 Mar 2025 11:00:00 GMT</pubDate>"
+    )
+    links = ["https://news.example/a", "https://news.example/b"]
+    fetcher = FakeFetcher(
+        pages={FEED: dated, **{u: b"<html></html>" for u in links}},
+        content_types={u: "text/html" for u in links},
+    )
+    extractor = FakeExtractor(texts={u: "Nepal bans TikTok. " * 20 for u in links})
+
+    run_feed(FeedHealth(FEED), deps(store, fetcher, extractor))
+
+    assert list(zip(extractor.seen, extractor.dated, strict=True)) == [
+        ("https://news.example/a", False),  # the feed's timestamp is used: no date search
+        ("https://news.example/b", True),
+    ]
+
+
 def test_a_second_poll_is_not_modified_and_fetches_no_article(store: SQLiteStore) -> None:
     fetcher = FakeFetcher(pages={FEED: RSS}, etags={FEED: '"v1"'})
     d = deps(store, fetcher, FakeExtractor())
