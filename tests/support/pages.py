@@ -36,6 +36,20 @@ def article(title: str, paragraphs: list[str], site: str = "Example News") -> by
     ).encode()
 
 
+# A regulator blocks an app: an article of four paragraphs, the ban in the first.
+REGULATOR_STORY = [
+    "The national communications regulator on Tuesday ordered internet providers to block "
+    "access to the messaging app Telegram, citing a court ruling that the service failed to "
+    "hand over information requested in a criminal investigation.",
+    "The order takes effect within 24 hours and applies to all fixed and mobile networks, "
+    "the regulator said in a statement published on its website late on Monday evening.",
+    "Telegram said it was studying the decision and would appeal. A spokesperson for the "
+    "company said the platform had complied with every lawful request it had received.",
+    "Digital rights groups criticised the move as disproportionate, arguing that millions "
+    "of people rely on the app to communicate with relatives and to run small businesses.",
+]
+
+
 FILLER = [
     "The city council met on Tuesday to discuss the budget for the coming year, "
     "with several members asking for more money for road repairs and public parks.",

@@ -7,6 +7,7 @@ import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -158,9 +159,22 @@ def test_similarities_are_the_pairwise_similarities(words: list[str]) -> None:
         b"",
         sig,
     ]
-    assert similarities(sig, others) == [similarity(sig, other) for other in others]
+    assert similarities(sig, others) == [_share_of_equal_values(sig, other) for other in others]
+    assert [similarity(sig, other) for other in others] == similarities(sig, others)
     assert similarities(b"garbage", others) == [0.0] * len(others)
     assert similarities(sig, []) == []
+
+
+def _share_of_equal_values(a: bytes, b: bytes) -> float:
+    """The reference: the share of equal hash values of two signatures of the same format
+    ("mh1:" + little-endian uint32 values) and size, else 0.0."""
+    tag = b"mh1:"
+    if not (a.startswith(tag) and b.startswith(tag)) or len(a) != len(b):
+        return 0.0
+    if len(a) == len(tag) or (len(a) - len(tag)) % 4:
+        return 0.0
+    x, y = np.frombuffer(a[4:], "<u4"), np.frombuffer(b[4:], "<u4")
+    return float(np.count_nonzero(x == y)) / len(x)
 
 
 def test_shingles_are_five_word_runs() -> None:

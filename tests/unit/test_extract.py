@@ -31,6 +31,7 @@ from monitor.ingest.extract import (
     run_trafilatura,
 )
 from monitor.ingest.workers import TRIM_AFTER_CHARS
+from tests.support.pages import REGULATOR_STORY as ARTICLE_PARAGRAPHS
 from tests.support.pages import article, aside_story
 
 HANG_MARKER = "<!--test-hang-->"
@@ -56,18 +57,6 @@ def pid_task(html: str, url: str, with_date: bool = True) -> RawResult:
 
 
 # -- a realistic page ------------------------------------------------------------------
-
-ARTICLE_PARAGRAPHS = [
-    "The national communications regulator on Tuesday ordered internet providers to block "
-    "access to the messaging app Telegram, citing a court ruling that the service failed to "
-    "hand over information requested in a criminal investigation.",
-    "The order takes effect within 24 hours and applies to all fixed and mobile networks, "
-    "the regulator said in a statement published on its website late on Monday evening.",
-    "Telegram said it was studying the decision and would appeal. A spokesperson for the "
-    "company said the platform had complied with every lawful request it had received.",
-    "Digital rights groups criticised the move as disproportionate, arguing that millions "
-    "of people rely on the app to communicate with relatives and to run small businesses.",
-]
 
 NEWS_PAGE = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

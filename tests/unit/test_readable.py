@@ -13,17 +13,9 @@ import pytest
 from monitor.ingest import readable
 from monitor.ingest.readable import better, plausible, second_opinion
 from monitor.ingest.workers import run_extraction, run_trafilatura
-from tests.support.pages import FILLER, MENU, aside_story, menu_page
+from tests.support.pages import FILLER, MENU, REGULATOR_STORY, aside_story, menu_page
 
-STORY = [
-    "The national communications regulator on Tuesday ordered internet providers to block "
-    "access to the messaging app Telegram, citing a court ruling that the service failed to "
-    "hand over information requested in a criminal investigation.",
-    "The order takes effect within 24 hours and applies to all fixed and mobile networks, "
-    "the regulator said in a statement published on its website late on Monday evening.",
-    "Telegram said it was studying the decision and would appeal. A spokesperson for the "
-    "company said the platform had complied with every lawful request it had received.",
-]
+STORY = REGULATOR_STORY[:3]
 ASIDE = aside_story("Regulator orders Telegram block", STORY).decode()
 # Headline links with a few words each: readability keeps them, they are no article.
 LINK_LIST = (
