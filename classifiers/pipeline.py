@@ -13,7 +13,10 @@ their own binary branch, weighted ``MEANING_WEIGHT``). Word and character
 features use sublinear tf so a word repeated in a long lead does not dominate.
 Fitted with per-example sample weights (``classifier__sample_weight``). Scoring
 transforms with ``classifiers.features.FastFeatures``: the same matrix, the character
-n-grams cut once per word instead of once per occurrence.
+n-grams cut once per word instead of once per occurrence; ``ban_probabilities``
+computes the calibrated linear model's probabilities directly: the same numbers
+without scikit-learn's per-call input validation (~3.5 ms a call; the service scores a
+few articles at a time).
 
 Kinds (all compared by ``monitor eval``):
 
@@ -43,8 +46,12 @@ Both kinds handle class imbalance with ``class_weight="balanced"``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
+from sklearn import calibration
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import (
     ENGLISH_STOP_WORDS,
@@ -52,6 +59,7 @@ from sklearn.feature_extraction.text import (
     strip_accents_unicode,
 )
 from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import _base as linear_base
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
@@ -156,10 +164,61 @@ def compact(pipeline: Pipeline) -> Pipeline:
 
 
 def ban_probabilities(pipeline: Pipeline, features: sparse.csr_matrix) -> np.ndarray:
-    """P(ban) for already-transformed rows (class 1 is "ban")."""
+    """P(ban) for already-transformed rows (class 1 is "ban").
+
+    A sigmoid-calibrated linear model (what ``build_pipeline`` fits) is computed
+    directly, with scikit-learn's own arithmetic in its order: per calibration fold the
+    decision ``X @ coef.T + intercept``, Platt's ``expit(-(a * d + b))``, then the mean of
+    the folds. The same numbers, without the ~8 ms of input validation scikit-learn
+    spends per call (the service scores a few articles at a time). Any other classifier
+    goes through ``predict_proba``."""
     classifier = pipeline.named_steps["classifier"]
-    column = list(classifier.classes_).index(1)
-    return classifier.predict_proba(features)[:, column]
+    folds = _platt_folds(classifier)
+    if folds is None:
+        column = list(classifier.classes_).index(1)
+        return np.asarray(classifier.predict_proba(features)[:, column])
+    total = np.zeros(features.shape[0])
+    for coef, intercept, a, b in folds:
+        decision = np.asarray(features @ coef.T) + intercept
+        proba = expit(-(a * decision.reshape(-1) + b))
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0  # as scikit-learn clips
+        total += proba
+    total /= len(folds)
+    return total
+
+
+def _platt_folds(classifier: Any) -> list[tuple[np.ndarray, np.ndarray, float, float]] | None:
+    """(coef, intercept, a, b) of each fold of a binary ``CalibratedClassifierCV`` over
+    linear models with sigmoid calibration and classes [0, 1]; None for anything else."""
+    fold_type = getattr(calibration, "_CalibratedClassifier", None)  # private: may move
+    sigmoid_type = getattr(calibration, "_SigmoidCalibration", None)
+    linear = getattr(getattr(linear_base, "LinearClassifierMixin", None), "decision_function", None)
+    if (
+        type(classifier) is not CalibratedClassifierCV
+        or getattr(classifier, "method", "") != "sigmoid"
+        or None in (fold_type, sigmoid_type, linear)
+    ):
+        return None
+    if list(getattr(classifier, "classes_", [])) != [0, 1]:
+        return None
+    folds = []
+    for fold in getattr(classifier, "calibrated_classifiers_", ()):
+        estimator = fold.estimator
+        calibrators: list[Any] = list(getattr(fold, "calibrators", ()))
+        if (
+            type(fold) is not fold_type
+            or fold.method != "sigmoid"
+            or list(fold.classes) != [0, 1]
+            or list(getattr(estimator, "classes_", [])) != [0, 1]
+            or getattr(type(estimator), "decision_function", None) is not linear
+            or len(calibrators) != 1
+            or type(calibrators[0]) is not sigmoid_type
+            or np.shape(estimator.coef_)[0] != 1
+        ):
+            return None
+        calibrator = calibrators[0]
+        folds.append((estimator.coef_, estimator.intercept_, calibrator.a_, calibrator.b_))
+    return folds or None
 
 
 def word_coefficients(pipeline: Pipeline) -> np.ndarray:
