@@ -507,7 +507,10 @@ def test_link_share_tells_a_menu_from_an_article_with_links() -> None:
         ("<a href='/x'>Home <a href='/y'>page</a> tail</a>", 1.0),  # an <a> inside a link
         ("<p>Home page</p><a href='/x'>Home page", 0.0),  # never closed: not link text
         ("<a href='/x'>Home</a> page", 0.5),
+        ("<a href='/x'>Home\u00a0&amp;\u2009page</a>", 1.0),  # Unicode spaces, entities
+        ("<a href='/x'>Home\x1c&\u3000page</a>", 1.0),  # str.isspace() spaces, bare &
     ],
 )
 def test_link_share_pairs_each_link_with_the_next_closing_tag(html: str, share: float) -> None:
-    assert link_share(html, "Home page") == pytest.approx(share)
+    text = "Home & page" if "&" in html else "Home page"
+    assert link_share(html, text) == pytest.approx(share)
