@@ -51,6 +51,7 @@ NUM_PERM = 128
 _SEED = 1  # fixed: signatures stored in SQLite must stay comparable across runs
 _SCHEME = "affine32"  # pinned: datasketch's default changed in 2.0.0; values are uint32
 _MAGIC = b"mh1:"  # format tag, so a future change of scheme is detectable
+_TAG_COLUMNS = len(_MAGIC) // 4  # the tag fills whole 4-byte values (read as one table)
 
 # Chosen from measurements with this module (5-word shingles, 128 permutations; the
 # estimate's standard error is about 0.045 near 0.5). Copies are built from the seeds by
@@ -117,10 +118,12 @@ def similarity(sig_a: bytes, sig_b: bytes) -> float:
     return similarities(sig_a, [sig_b])[0]
 
 
-def similarities(signature: bytes, others: Sequence[bytes]) -> list[float]:
-    """``[similarity(signature, other) for other in others]`` in one array comparison (a
-    filing compares each ban report with every recent story: ~3 us each instead of ~3 ms
-    for 600 stories). An ``other`` of another format or size scores 0.0."""
+def similarities(signature: bytes, others: Sequence[bytes | memoryview]) -> list[float]:
+    """``[similarity(signature, other) for other in others]`` in one array comparison: a
+    filing compares each ban report with every recent story, so the stored signatures
+    are read as one table (1,000 stories: 0.4 ms; 1.8 ms checking and copying each on
+    its own; ~3 ms comparing them one by one). An ``other`` of another format or size
+    scores 0.0."""
     mine = _values(signature)
     scores = [0.0] * len(others)
     if mine is None or len(mine) == 0:
@@ -128,12 +131,12 @@ def similarities(signature: bytes, others: Sequence[bytes]) -> list[float]:
     import numpy as np
 
     size = len(_MAGIC) + 4 * len(mine)
-    rows = [
-        i for i, other in enumerate(others) if len(other) == size and _values(other) is not None
-    ]
+    blobs = [other if type(other) is bytes else bytes(other) for other in others]
+    rows = [i for i, blob in enumerate(blobs) if len(blob) == size and blob.startswith(_MAGIC)]
     if rows:
-        stacked = np.frombuffer(b"".join(bytes(others[i])[len(_MAGIC) :] for i in rows), "<u4")
-        equal = np.count_nonzero(stacked.reshape(len(rows), len(mine)) == mine, axis=1)
+        # One buffer of whole signatures, one row each; the tag is the first 4-byte column.
+        table = np.frombuffer(b"".join([blobs[i] for i in rows]), "<u4").reshape(len(rows), -1)
+        equal = np.count_nonzero(table[:, _TAG_COLUMNS:] == mine, axis=1)
         for i, count in zip(rows, equal.tolist(), strict=True):
             scores[i] = count / len(mine)
     return scores

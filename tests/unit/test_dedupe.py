@@ -157,9 +157,12 @@ def test_similarities_are_the_pairwise_similarities(words: list[str]) -> None:
         b"garbage",
         sig[4:],
         b"",
+        b"mh2:" + sig[4:],  # the right size under another format tag
         sig,
     ]
     assert similarities(sig, others) == [_share_of_equal_values(sig, other) for other in others]
+    # the database may hand back other buffer types (a driver's memoryview)
+    assert similarities(sig, [memoryview(o) for o in others]) == similarities(sig, others)
     assert [similarity(sig, other) for other in others] == similarities(sig, others)
     assert similarities(b"garbage", others) == [0.0] * len(others)
     assert similarities(sig, []) == []
