@@ -132,7 +132,7 @@ def similarities(signature: bytes, others: Sequence[bytes | memoryview]) -> list
 
     size = len(_MAGIC) + 4 * len(mine)
     blobs = [other if type(other) is bytes else bytes(other) for other in others]
-    rows = [i for i, blob in enumerate(blobs) if len(blob) == size and blob.startswith(_MAGIC)]
+    rows = [i for i, blob in enumerate(blobs) if len(blob) == size and _well_formed(blob)]
     if rows:
         # One buffer of whole signatures, one row each; the tag is the first 4-byte column.
         table = np.frombuffer(b"".join([blobs[i] for i in rows]), "<u4").reshape(len(rows), -1)
@@ -146,6 +146,11 @@ def _values(signature: bytes) -> np.ndarray | None:
     import numpy as np
 
     raw = bytes(signature)
-    if not raw.startswith(_MAGIC) or (len(raw) - len(_MAGIC)) % 4:
+    if not _well_formed(raw):
         return None
     return np.frombuffer(raw, dtype="<u4", offset=len(_MAGIC))
+
+
+def _well_formed(raw: bytes) -> bool:
+    """The format rule of a stored signature: the tag, then whole 4-byte values."""
+    return raw.startswith(_MAGIC) and (len(raw) - len(_MAGIC)) % 4 == 0
